@@ -23,13 +23,17 @@ def is_loopback_address(address):
 
 def fenced_connect(sock, address):
     if not is_loopback_address(address):
-        raise ConnectionRefusedError(f"Tests may only connect to loopback, not {address!r}.")
+        raise ConnectionRefusedError(
+            f"Tests may only connect to loopback, not {address!r}."
+        )
     return _real_connect(sock, address)
 
 
 def fenced_connect_ex(sock, address):
     if not is_loopback_address(address):
-        raise ConnectionRefusedError(f"Tests may only connect to loopback, not {address!r}.")
+        raise ConnectionRefusedError(
+            f"Tests may only connect to loopback, not {address!r}."
+        )
     return _real_connect_ex(sock, address)
 
 
@@ -49,7 +53,9 @@ def make_user(django_user_model):
 
     def make(email=None, **fields):
         email = email or f"user{next(counter)}@example.com"
-        return django_user_model.objects.create_user(username=email.lower(), email=email, **fields)
+        return django_user_model.objects.create_user(
+            username=email.lower(), email=email, **fields
+        )
 
     return make
 

@@ -6,6 +6,9 @@ from connect_site.health import healthz
 
 api_patterns = [
     path("", include("teams.api.urls")),
+    path("", include("onboarding.api.urls")),
+    path("", include("members.api.urls")),
+    path("", include("integrations.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -14,6 +17,10 @@ urlpatterns = [
     path("v2/connect/", include(api_patterns)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("teams.urls")),
+    path("", include("onboarding.urls")),
+    path("", include("members.urls")),
+    path("", include("integrations.urls")),
 ]
 
 handler400 = "connect_site.views.bad_request"

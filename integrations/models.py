@@ -1,6 +1,6 @@
 from django.db import models
 
-from connect_site.ids import new_event_id
+from connect_site.ids import new_delivery_id, new_event_id, new_integration_id
 
 
 class Event(models.Model):
@@ -31,3 +31,116 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.public_id}"
+
+
+class IntegrationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISABLED = "disabled", "Disabled"
+
+
+class Integration(models.Model):
+    """A team's webhook endpoint and the event types it receives."""
+
+    public_id = models.CharField(
+        max_length=40, unique=True, default=new_integration_id, editable=False
+    )
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.CASCADE, related_name="integrations"
+    )
+    type = models.CharField(max_length=20, default="webhook")
+    name = models.CharField(max_length=120)
+    url = models.URLField(max_length=2000)
+    # Catalog event types, or ["*"] for every type.
+    events = models.JSONField(default=list)
+    # Fernet-encrypted secrets; see integrations.secrets.
+    secret_encrypted = models.TextField()
+    previous_secret_encrypted = models.TextField(blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=10,
+        choices=IntegrationStatus.choices,
+        default=IntegrationStatus.ACTIVE,
+    )
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    last_delivery_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.public_id})"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"  # retries exhausted, or the integration was disabled
+
+
+class Delivery(models.Model):
+    """One event on its way to one integration; the database is the source of truth."""
+
+    public_id = models.CharField(
+        max_length=40, unique=True, default=new_delivery_id, editable=False
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    # When the next attempt is due; the periodic sweep re-queues overdue rows.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "integration"],
+                name="one_delivery_per_event_per_integration",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            models.Index(
+                fields=["integration", "-created_at", "-id"],
+                name="delivery_integration_newest",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.public_id} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """One HTTP attempt of a delivery: what was sent back, or what went wrong."""
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempts"
+    )
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    # The first 4 KB of the receiver's response body.
+    response_body = models.TextField(blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+
+    def __str__(self):
+        return f"attempt of {self.delivery_id} at {self.attempted_at}"

@@ -14,7 +14,12 @@ CREATE_TEAM_REQUEST = {
     },
     "onboarding": {
         "completed": False,
-        "steps": ["team_setup", "payment_integration", "client_setup", "invoice_configuration"],
+        "steps": [
+            "team_setup",
+            "payment_integration",
+            "client_setup",
+            "invoice_configuration",
+        ],
     },
     "metadata": {
         "parentOrganization": "org_123",
@@ -41,7 +46,12 @@ CREATE_TEAM_RESPONSE_DATA = {
         "completed": False,
         "currentStep": "team_setup",
         "progress": 0,
-        "steps": ["team_setup", "payment_integration", "client_setup", "invoice_configuration"],
+        "steps": [
+            "team_setup",
+            "payment_integration",
+            "client_setup",
+            "invoice_configuration",
+        ],
     },
     "metadata": {
         "parentOrganization": "org_123",

@@ -12,7 +12,9 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 def test_create_answers_the_page_response(owner_client):
-    response = owner_client.post("/v2/connect/teams", CREATE_TEAM_REQUEST, format="json")
+    response = owner_client.post(
+        "/v2/connect/teams", CREATE_TEAM_REQUEST, format="json"
+    )
 
     assert response.status_code == 201
     body = response.json()
