@@ -64,6 +64,8 @@ class Integration(models.Model):
     )
     disabled_reason = models.CharField(max_length=200, blank=True)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
+    # Start of the current run of failed deliveries; None after a success.
+    failing_since = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,6 +101,8 @@ class Delivery(models.Model):
     attempt_count = models.PositiveIntegerField(default=0)
     # When the next attempt is due; the periodic sweep re-queues overdue rows.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker holds the delivery; an expired lease means the worker died.
+    locked_until = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
