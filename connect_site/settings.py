@@ -226,6 +226,14 @@ CONNECT_WEBHOOK_RETRY_SCHEDULE = [
 ]
 CONNECT_WEBHOOK_TIMEOUT = float(os.environ.get("CONNECT_WEBHOOK_TIMEOUT", "10"))
 CONNECT_INVITATION_TTL_DAYS = float(os.environ.get("CONNECT_INVITATION_TTL_DAYS", "7"))
+# Minutes a hosted onboarding link stays valid before its first open, and
+# minutes the session it is exchanged for lasts after that open.
+CONNECT_ONBOARDING_LINK_TTL_MINUTES = float(
+    os.environ.get("CONNECT_ONBOARDING_LINK_TTL_MINUTES", "30")
+)
+CONNECT_ONBOARDING_SESSION_TTL_MINUTES = float(
+    os.environ.get("CONNECT_ONBOARDING_SESSION_TTL_MINUTES", "120")
+)
 CONNECT_SECRET_GRACE_SECONDS = int(
     os.environ.get("CONNECT_SECRET_GRACE_SECONDS", "86400")
 )
