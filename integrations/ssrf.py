@@ -1,0 +1,313 @@
+"""Keep webhook requests away from private, loopback and metadata addresses.
+
+Two checks guard every webhook URL. ``validate_webhook_url`` runs when an
+integration is saved and rejects address literals and names that resolve to a
+forbidden address; a name that does not resolve yet is accepted. Because DNS
+answers can change after that (DNS rebinding), ``GuardedTransport`` resolves
+the host again when it connects, checks every address and connects to the
+checked address itself, so nothing is resolved twice.
+"""
+
+import ipaddress
+import logging
+import re
+import socket
+from urllib.parse import urlsplit
+
+import httpcore
+import httpx
+from django.conf import settings
+
+from connect_site.api import errors
+
+logger = logging.getLogger(__name__)
+
+URL_FIELD = "configuration.url"
+
+# Networks that Python's ``is_global`` does not exclude on every supported
+# version (3.11 reports fec0::/10 and 64:ff9b:1::/48 as global), listed here
+# so that the result does not depend on the interpreter.
+FORBIDDEN_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8",  # "this network"
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+        "169.254.0.0/16",  # link-local, cloud metadata at 169.254.169.254
+        "192.0.0.0/24",  # IETF protocol assignments
+        "198.18.0.0/15",  # benchmarking
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, 255.255.255.255 broadcast included
+        "fc00::/7",  # unique local, AWS metadata at fd00:ec2::254 included
+        "fe80::/10",  # link-local
+        "fec0::/10",  # deprecated site-local
+        "ff00::/8",  # multicast
+        "64:ff9b:1::/48",  # local-use NAT64
+    )
+)
+
+DEFAULT_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+
+NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+
+# Characters of the numeric IPv4 spellings that resolvers accept: decimal,
+# octal with a leading 0, hexadecimal with 0x, one to four dotted parts.
+NUMERIC_HOST = re.compile(r"^[0-9a-fA-FxX.]+$")
+
+
+class ForbiddenAddress(httpx.ConnectError):
+    """A webhook host resolved to an address that requests must never reach."""
+
+
+def _embedded_ipv4(address):
+    """Return the IPv4 addresses that an IPv6 address carries inside it."""
+    embedded = []
+    if address.sixtofour is not None:
+        embedded.append(address.sixtofour)
+    if address.teredo is not None:
+        embedded.extend(address.teredo)
+    if address in NAT64_WELL_KNOWN:
+        # RFC 6052 puts the IPv4 address in the last 32 bits of a /96 prefix.
+        # The local-use prefix 64:ff9b:1::/48 is forbidden as a whole.
+        # NOTE: Python 3.11 counts all of 64:ff9b::/96 as reserved (inside
+        # ::/8), so NAT64 to a public IPv4 address is rejected too.
+        embedded.append(ipaddress.IPv4Address(address.packed[12:16]))
+    # IPv4-compatible addresses (::a.b.c.d) are deprecated but still parsed.
+    if int(address) >> 32 == 0 and int(address) > 1:
+        embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return embedded
+
+
+def _is_loopback_allowed():
+    return bool(getattr(settings, "CONNECT_WEBHOOK_ALLOW_LOOPBACK", False))
+
+
+def is_loopback(address):
+    """Tell whether ``address`` is 127.0.0.0/8 or ::1, directly or mapped."""
+    address = ipaddress.ip_address(address)
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _is_forbidden_ignoring_loopback_setting(address):
+    if address.version == 6:
+        if address.scope_id:
+            address = ipaddress.IPv6Address(str(address).split("%", 1)[0])
+        if address.ipv4_mapped is not None:
+            return _is_forbidden_ignoring_loopback_setting(address.ipv4_mapped)
+        for inner in _embedded_ipv4(address):
+            if _is_forbidden_ignoring_loopback_setting(inner):
+                return True
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or (address.version == 6 and address.is_site_local)
+        or not address.is_global
+        or any(address in network for network in FORBIDDEN_NETWORKS)
+    )
+
+
+def is_forbidden_address(address):
+    """Tell whether webhook requests must not go to ``address``.
+
+    ``address`` is an ``ipaddress`` object or its text. Loopback (127.0.0.0/8,
+    ::1 and ::ffff:127.x.x.x) is allowed only when the setting
+    CONNECT_WEBHOOK_ALLOW_LOOPBACK is on; every other private, link-local,
+    shared, reserved, multicast or metadata address is always forbidden, also
+    when it is embedded in an IPv6 address (mapped, 6to4, Teredo, NAT64).
+    """
+    address = ipaddress.ip_address(address)
+    if _is_loopback_allowed() and is_loopback(address):
+        return False
+    return _is_forbidden_ignoring_loopback_setting(address)
+
+
+def parse_host_address(host):
+    """Return the IP address that ``host`` spells, or None when it is a name.
+
+    IPv4 hosts are read the way ``inet_aton`` (and so ``getaddrinfo``) reads
+    them: ``2852039166``, ``0251.0376.0251.0376``, ``0xA9FEA9FE`` and ``127.1``
+    all name an address. IPv6 hosts may come with or without brackets.
+    """
+    host = host.strip().rstrip(".")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if not host or not NUMERIC_HOST.match(host) or not host[0].isdigit():
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def resolve_host(host, port):
+    """Return every address that ``host`` resolves to, in resolver order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = []
+    for _family, _type, _proto, _canonname, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def _invalid_url(message):
+    return errors.ValidationFailed(
+        f"Invalid {URL_FIELD}: {message}", fields={URL_FIELD: [message]}
+    )
+
+
+def _normalized_host(hostname):
+    # IDNA applies NFKC, so full-width digits such as "１２７.０.０.１" become
+    # ASCII before they are checked, exactly as a resolver would see them.
+    try:
+        return hostname.encode("idna").decode("ascii").lower()
+    except UnicodeError as exc:
+        raise _invalid_url(
+            "The host name is not a valid domain name; use a name such as "
+            "hooks.example.com."
+        ) from exc
+
+
+def validate_webhook_url(url):
+    """Check a webhook URL before it is saved; raise ValidationFailed if unsafe.
+
+    HTTPS is required; plain HTTP is accepted only for loopback hosts while
+    CONNECT_WEBHOOK_ALLOW_LOOPBACK is on. Credentials in the URL are rejected.
+    A name that does not resolve is accepted, because the receiver may not
+    exist yet; the send-time check still applies to it.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise _invalid_url(
+            "The URL cannot be parsed; use a URL such as "
+            "https://hooks.example.com/webhooks."
+        ) from exc
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise _invalid_url(
+            "Use an absolute https URL such as https://hooks.example.com/webhooks."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise _invalid_url(
+            "Remove the user name and password from the URL; receivers verify "
+            "the webhook-signature header instead."
+        )
+
+    host = _normalized_host(parts.hostname)
+    literal = parse_host_address(host)
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            addresses = resolve_host(host, port or 443)
+        except (socket.gaierror, UnicodeError):
+            addresses = []
+
+    for address in addresses:
+        if is_forbidden_address(address):
+            raise _invalid_url(
+                f"The host {parts.hostname} is or resolves to {address}, a private, "
+                "loopback, link-local or otherwise reserved address; use a "
+                "public address."
+            )
+    if parts.scheme == "http" and not (
+        _is_loopback_allowed()
+        and addresses
+        and all(is_loopback(address) for address in addresses)
+    ):
+        raise _invalid_url("Use https; plain http is not accepted for webhooks.")
+    return url
+
+
+class GuardedBackend(httpcore.NetworkBackend):
+    """Resolve each host, reject forbidden addresses, connect to a checked one.
+
+    The connection is made to the IP address that was checked, so a second
+    DNS answer cannot swap in another address. httpcore still passes the URL's
+    host name for TLS, so SNI and certificate checks use the name.
+    """
+
+    def __init__(self, backend=None):
+        self._backend = backend or httpcore.SyncBackend()
+
+    def connect_tcp(
+        self, host, port, timeout=None, local_address=None, socket_options=None
+    ):
+        try:
+            addresses = resolve_host(host, port)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"Cannot resolve {host}: {exc}") from exc
+        forbidden = [address for address in addresses if is_forbidden_address(address)]
+        if forbidden or not addresses:
+            logger.warning(
+                "Rejected a webhook connection to %s, which resolves to %s",
+                host,
+                ", ".join(str(address) for address in forbidden) or "nothing",
+            )
+            raise ForbiddenAddress(
+                f"The host {host} resolves to the forbidden address {forbidden[0]}."
+                if forbidden
+                else f"The host {host} resolves to no address."
+            )
+
+        last_error = None
+        for address in addresses:
+            try:
+                return self._backend.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except httpcore.ConnectError as exc:
+                last_error = exc
+        raise last_error
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise ForbiddenAddress("Webhooks cannot be sent to a Unix socket.")
+
+    def sleep(self, seconds):
+        self._backend.sleep(seconds)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """An httpx transport whose every connection goes through GuardedBackend.
+
+    Proxies are not supported: a proxy would make the connection on the
+    caller's behalf and bypass the address check.
+    """
+
+    def __init__(self, *, verify=True, limits=DEFAULT_LIMITS, backend=None):
+        super().__init__(verify=verify, limits=limits, trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(backend),
+        )
+
+
+def guarded_client(timeout, *, verify=True, backend=None):
+    """Return an httpx.Client for webhook requests: guarded, no redirects, no proxy.
+
+    ``backend`` replaces the network backend underneath the guard; tests pass
+    one that records or refuses connections.
+    """
+    return httpx.Client(
+        transport=GuardedTransport(verify=verify, backend=backend),
+        follow_redirects=False,
+        timeout=timeout,
+        trust_env=False,
+    )
