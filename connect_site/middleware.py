@@ -4,9 +4,13 @@ import logging
 import re
 import time
 
+from django.utils import translation
+
 from connect_site.request_id import new_request_id, reset_request_id, set_request_id
 
 logger = logging.getLogger("connect.requests")
+
+API_PREFIX = "/v2/"
 
 # A caller's own request id is kept only when it is short and plain, so that
 # nothing odd reaches the logs through it.
@@ -39,4 +43,24 @@ class RequestIdMiddleware:
             duration_ms,
             extra={"request_id": request.request_id},
         )
+        return response
+
+
+class ApiLanguageMiddleware:
+    """Answer the API in English whatever the Accept-Language header says.
+
+    The API's own messages are English, and Django REST framework's would
+    otherwise follow the site's Spanish default, mixing two languages in one
+    error body. It must come after LocaleMiddleware, which it overrides.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        with translation.override("en"):
+            response = self.get_response(request)
+        response.headers.setdefault("Content-Language", "en")
         return response

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from connect_site.health import healthz
+from connect_site.views import api_not_found
 
 api_patterns = [
     path("", include("teams.api.urls")),
@@ -11,6 +12,8 @@ api_patterns = [
     path("", include("integrations.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last, so that it only catches what no endpoint above matches.
+    re_path(r"^", api_not_found, name="api-not-found"),
 ]
 
 urlpatterns = [

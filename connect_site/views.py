@@ -1,6 +1,7 @@
 """JSON answers for errors raised outside DRF views, under the API path."""
 
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found, server_error
 
 from connect_site.api import errors
@@ -23,6 +24,17 @@ def not_found(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return error_json(errors.NotFound("No API endpoint matches this URL."), request)
     return page_not_found(request, exception)
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Answer any URL under the API path that no endpoint matches.
+
+    Routed last under /v2/connect/, so the JSON 404 holds with DEBUG on too,
+    where Django would otherwise render its HTML debug page. It is exempt
+    from CSRF so that a POST gets this 404 rather than an HTML 403.
+    """
+    return error_json(errors.NotFound("No API endpoint matches this URL."), request)
 
 
 def bad_request(request, exception=None):

@@ -1,7 +1,10 @@
 import django_filters
+from rest_framework import serializers
 
+from connect_site.api import errors
 from connect_site.api.filters import StrictBooleanFilter, StrictChoiceFilter
 from teams.models import Team, TeamStatus
+from teams.validators import validate_country
 
 
 class OnboardedFilter(StrictBooleanFilter):
@@ -25,4 +28,11 @@ class TeamFilter(django_filters.FilterSet):
         fields = []
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(country=value.upper())
+        try:
+            code = validate_country(value)
+        except serializers.ValidationError as exc:
+            message = str(exc.detail[0])
+            raise errors.ValidationFailed(
+                f"Invalid country: {message}", fields={"country": [message]}
+            ) from None
+        return queryset.filter(country=code)

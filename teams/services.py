@@ -111,13 +111,14 @@ def team_update(*, actor, team, data):
                 if merged != getattr(team, name):
                     changes[name] = data[name]
                 setattr(team, name, merged)
+        check_merged_metadata(team.metadata)
         if name_is_blank(team.name):
             raise errors.ValidationFailed(
                 "Invalid name: the name must not be blank.",
                 fields={"name": ["The name must not be blank."]},
             )
-        team.save()
         if changes:
+            team.save()
             audit_record(
                 actor=actor,
                 team=team,
@@ -132,6 +133,23 @@ def team_update(*, actor, team, data):
                 data={"id": team.public_id, "changes": changes},
             )
     return team
+
+
+def check_merged_metadata(metadata):
+    """Reject an update whose new keys would take metadata past its key limit.
+
+    The serializer checks the request alone, so 30 new keys on a team that
+    already has 30 would pass it.
+    """
+    if len(metadata) > validators.METADATA_MAX_KEYS:
+        message = (
+            f"metadata would have {len(metadata)} keys after this update; at most "
+            f"{validators.METADATA_MAX_KEYS} are allowed. Set unused keys to null "
+            "to remove them."
+        )
+        raise errors.ValidationFailed(
+            f"Invalid metadata: {message}", fields={"metadata": [message]}
+        )
 
 
 def name_is_blank(name):

@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -85,6 +86,8 @@ def convert_exception(exc):
     if isinstance(exc, drf_exceptions.ValidationError):
         fields = flatten_errors(exc.detail)
         return errors.ValidationFailed(validation_message(fields), fields=fields)
+    if isinstance(exc, RequestDataTooBig):
+        return errors.PayloadTooLarge()
     if isinstance(exc, Http404):
         return errors.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

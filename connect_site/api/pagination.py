@@ -2,9 +2,11 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from rest_framework.response import Response
 
 from connect_site.api import errors
+from connect_site.api.parsers import text_problem
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -45,6 +47,12 @@ def filter_queryset(request, queryset, filterset_class):
             f"Unknown query parameter {unknown[0]}. Allowed: {', '.join(sorted(allowed))}.",
             fields={name: [message] for name in unknown},
         )
+    for name in sorted(params):
+        problem = text_problem(params[name])
+        if problem:
+            raise errors.ValidationFailed(
+                f"Invalid {name}: {problem}", fields={name: [problem]}
+            )
     repeated = sorted(name for name in params if len(params.getlist(name)) > 1)
     if repeated:
         message = "Give this query parameter once."
@@ -86,8 +94,11 @@ def paginated_response(request, queryset, *, serialize, message, filterset_class
         params = request.query_params.copy()
         params["limit"] = str(limit)
         params["offset"] = str(offset + limit)
+        # The base comes from settings, not from the Host header, so a
+        # forged Host cannot steer clients to another server.
         next_url = (
-            request.build_absolute_uri(request.path)
+            settings.CONNECT_BASE_URL
+            + request.path
             + "?"
             + urlencode(sorted(params.items()))
         )

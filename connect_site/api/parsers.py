@@ -8,25 +8,39 @@ from rest_framework.parsers import BaseParser
 from connect_site.api import errors
 
 
-def find_nul_character(value, path=""):
-    """Return the path of the first string containing U+0000, or None.
+def text_problem(text):
+    """Return why ``text`` cannot be stored, or None when it can.
 
-    PostgreSQL cannot store that character in text, so it is rejected here
-    rather than failing later as a server error.
+    PostgreSQL cannot store U+0000 in text, and a lone surrogate such as
+    ``\\ud800`` cannot be encoded as UTF-8, so both are rejected here rather
+    than failing later as a server error.
     """
+    if "\x00" in text:
+        return "Text must not contain the NUL character (U+0000)."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Text must not contain unpaired surrogates such as \\ud800."
+    return None
+
+
+def find_invalid_text(value, path=""):
+    """Return ``(path, problem)`` for the first string that cannot be stored."""
     if isinstance(value, str):
-        return path or "request" if "\x00" in value else None
+        problem = text_problem(value)
+        return (path or "request", problem) if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
             child = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                return child
-            found = find_nul_character(item, child)
+            problem = text_problem(key)
+            if problem:
+                return child.encode("utf-8", "backslashreplace").decode(), problem
+            found = find_invalid_text(item, child)
             if found:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = find_nul_character(item, f"{path}[{index}]")
+            found = find_invalid_text(item, f"{path}[{index}]")
             if found:
                 return found
     return None
@@ -51,18 +65,21 @@ class StrictJSONParser(BaseParser):
         try:
             text = raw.decode("utf-8")
             data = json.loads(text, parse_constant=reject_constant)
+            found = find_invalid_text(data)
         except (UnicodeDecodeError, ValueError) as exc:
             raise errors.InvalidJson(
                 f"The request body is not valid JSON: {exc}."
             ) from exc
+        except RecursionError:
+            # Both json.loads and the text check recurse once per level.
+            raise errors.InvalidJson(
+                "The request body is nested too deeply; flatten it."
+            ) from None
         if not isinstance(data, dict):
             raise errors.InvalidJson("The request body must be a JSON object.")
-        nul_path = find_nul_character(data)
-        if nul_path:
+        if found:
+            path, problem = found
             raise errors.ValidationFailed(
-                f"Invalid {nul_path}: text must not contain the NUL character (U+0000).",
-                fields={
-                    nul_path: ["Text must not contain the NUL character (U+0000)."]
-                },
+                f"Invalid {path}: {problem}", fields={path: [problem]}
             )
         return data
