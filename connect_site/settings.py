@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it wraps the view alone and replays only its response.
+    "connect_site.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "connect_site.urls"
@@ -198,7 +200,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "connect_site.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["connect_site.ratelimit.ApiKeyRateThrottle"],
 }
 
 SPECTACULAR_SETTINGS = {
@@ -240,6 +242,41 @@ CONNECT_SECRET_GRACE_SECONDS = int(
 )
 # Seconds between two writes of an API key's last use.
 CONNECT_API_KEY_LAST_USED_INTERVAL = 60
+
+# Requests per API key per minute; 0 turns a limit off (see ratelimit.py).
+CONNECT_RATE_LIMIT_READS_PER_MINUTE = int(
+    os.environ.get("CONNECT_RATE_LIMIT_READS_PER_MINUTE", "600")
+)
+CONNECT_RATE_LIMIT_WRITES_PER_MINUTE = int(
+    os.environ.get("CONNECT_RATE_LIMIT_WRITES_PER_MINUTE", "120")
+)
+# How long a POST's response is replayed for its Idempotency-Key, and after
+# how many seconds an unfinished request's claim on its key is abandoned.
+CONNECT_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+CONNECT_IDEMPOTENCY_LOCK_SECONDS = int(
+    os.environ.get("CONNECT_IDEMPOTENCY_LOCK_SECONDS", "300")
+)
+
+if CONNECT_ENV == "production":
+    # HTTPS only. Behind a proxy that terminates TLS, set
+    # SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto so Django sees the scheme.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"
+    _proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + _proxy_header.upper().replace("-", "_"),
+            "https",
+        )
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 LOGGING = {
     "version": 1,
