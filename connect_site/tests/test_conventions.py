@@ -1,0 +1,249 @@
+"""The API's shared conventions: error envelope, request ids, health, logging."""
+
+import logging
+
+import pytest
+from django.db import DatabaseError
+from rest_framework.test import APIClient
+
+from connect_site.tests.helpers import error_of
+from teams.models import Team
+
+pytestmark = pytest.mark.django_db
+
+
+def post_raw(client, body, content_type="application/json"):
+    return client.generic("POST", "/v2/connect/teams", body, content_type)
+
+
+def envelope(code, message):
+    return {"error": {"code": code, "message": message}, "message": message}
+
+
+def test_malformed_json_answers_invalid_json(owner_client):
+    response = post_raw(owner_client, b'{"name": ')
+
+    message = "The request body is not valid JSON: Expecting value: line 1 column 10 (char 9)."
+    assert response.status_code == 400
+    assert error_of(response) == envelope("invalid_json", message)
+
+
+def test_invalid_utf8_answers_invalid_json(owner_client):
+    response = post_raw(owner_client, b'{"name": "\xff"}')
+
+    assert response.status_code == 400
+    assert error_of(response)["error"]["code"] == "invalid_json"
+
+
+def test_nan_answers_invalid_json(owner_client):
+    response = post_raw(owner_client, b'{"name": "A", "metadata": {"n": NaN}}')
+
+    message = "The request body is not valid JSON: NaN is not valid JSON."
+    assert response.status_code == 400
+    assert error_of(response) == envelope("invalid_json", message)
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"Alpha"', b"3", b"null"])
+def test_body_not_an_object_answers_invalid_json(owner_client, body):
+    response = post_raw(owner_client, body)
+
+    message = "The request body must be a JSON object."
+    assert response.status_code == 400
+    assert error_of(response) == envelope("invalid_json", message)
+
+
+def test_deeply_nested_body_answers_invalid_json(owner_client):
+    body = b'{"metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    response = post_raw(owner_client, body)
+
+    message = "The request body is nested too deeply; flatten it."
+    assert response.status_code == 400
+    assert error_of(response) == envelope("invalid_json", message)
+
+
+def test_nested_body_at_the_recursion_edge_answers_400(owner_client):
+    body = b'{"metadata": ' + b"[" * 990 + b"]" * 990 + b"}"
+
+    response = post_raw(owner_client, body)
+
+    assert response.status_code == 400
+
+
+def test_nul_byte_in_string_answers_400(owner_client):
+    response = post_raw(owner_client, b'{"name": "Al\\u0000pha"}')
+
+    message = "Text must not contain the NUL character (U+0000)."
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "error": {
+            "code": "validation_error",
+            "message": f"Invalid name: {message}",
+            "fields": {"name": [message]},
+        },
+        "message": f"Invalid name: {message}",
+    }
+    assert Team.objects.count() == 0
+
+
+def test_nul_byte_in_nested_key_answers_400(owner_client):
+    response = post_raw(owner_client, b'{"name": "A", "metadata": {"k\\u0000": 1}}')
+
+    assert response.status_code == 400
+    assert list(error_of(response)["error"]["fields"]) == ["metadata.k\x00"]
+
+
+def test_lone_surrogate_answers_400(owner_client):
+    response = post_raw(owner_client, b'{"name": "\\ud800"}')
+
+    message = "Text must not contain unpaired surrogates such as \\ud800."
+    assert response.status_code == 400
+    assert error_of(response)["error"]["fields"] == {"name": [message]}
+
+
+def test_body_too_large_answers_413(owner_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = b'{"name": "' + b"x" * 2048 + b'"}'
+
+    response = post_raw(owner_client, body)
+
+    message = "The request body is larger than 1 KB."
+    assert response.status_code == 413
+    assert error_of(response) == envelope("payload_too_large", message)
+
+
+def test_wrong_content_type_answers_415(owner_client):
+    response = post_raw(
+        owner_client, b"name=Alpha", "application/x-www-form-urlencoded"
+    )
+
+    message = "Send the request body as JSON with 'Content-Type: application/json'."
+    assert response.status_code == 415
+    assert error_of(response) == envelope("unsupported_media_type", message)
+
+
+def test_unknown_url_answers_404_envelope(owner_client):
+    response = owner_client.get("/v2/connect/nothing/here")
+
+    message = "No API endpoint matches this URL."
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert error_of(response) == envelope("not_found", message)
+
+
+def test_unknown_url_answers_404_to_post_without_key():
+    response = APIClient().post("/v2/connect/nothing", {}, format="json")
+
+    assert response.status_code == 404
+    assert error_of(response)["error"]["code"] == "not_found"
+
+
+def test_unknown_url_answers_404_with_debug_on(owner_client, settings):
+    settings.DEBUG = True
+
+    response = owner_client.get("/v2/connect/nothing")
+
+    assert response.status_code == 404
+    assert error_of(response)["error"]["code"] == "not_found"
+
+
+def test_wrong_method_answers_405(owner_client):
+    response = owner_client.delete("/v2/connect/teams")
+
+    message = "Method DELETE is not allowed on this URL."
+    assert response.status_code == 405
+    assert error_of(response) == envelope("method_not_allowed", message)
+
+
+def test_missing_key_answers_401(client):
+    response = client.get("/v2/connect/teams")
+
+    message = "Send an API key in the header 'Authorization: Bearer <key>'."
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert error_of(response) == envelope("authentication_required", message)
+
+
+def test_api_answers_english_to_spanish_clients(owner_client):
+    response = owner_client.post(
+        "/v2/connect/teams", {}, format="json", HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert error_of(response)["error"]["fields"] == {
+        "name": ["This field is required."]
+    }
+    assert response["Content-Language"] == "en"
+
+
+def test_caller_request_id_is_echoed(owner_client):
+    response = owner_client.get(
+        "/v2/connect/nothing", HTTP_X_REQUEST_ID="client-1234-abcd"
+    )
+
+    assert response["X-Request-Id"] == "client-1234-abcd"
+    assert response.json()["requestId"] == "client-1234-abcd"
+
+
+def test_odd_caller_request_id_is_replaced(owner_client):
+    response = owner_client.get("/v2/connect/nothing", HTTP_X_REQUEST_ID="a b\nc")
+
+    assert response["X-Request-Id"].startswith("req_")
+
+
+def test_success_carries_request_id(owner_client):
+    response = owner_client.get("/v2/connect/teams")
+
+    assert response["X-Request-Id"].startswith("req_")
+
+
+def test_unexpected_error_answers_500_with_request_id(owner_client, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr("teams.services.team_create", broken)
+    owner_client.raise_request_exception = False
+
+    response = owner_client.post("/v2/connect/teams", {"name": "A"}, format="json")
+
+    message = "An unexpected error occurred. Quote the request id when reporting it."
+    assert response.status_code == 500
+    assert error_of(response) == envelope("server_error", message)
+    assert "secret detail" not in response.content.decode()
+
+
+def test_healthz_answers_200(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def test_healthz_answers_503_when_database_fails(client, monkeypatch):
+    def failing():
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr("connect_site.health.check_database", failing)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "unavailable"},
+    }
+
+
+def test_each_request_logs_one_line(owner_client, caplog):
+    caplog.set_level(logging.INFO, logger="connect.requests")
+
+    response = owner_client.get("/v2/connect/teams?limit=5")
+
+    records = [r for r in caplog.records if r.name == "connect.requests"]
+    assert len(records) == 1
+    message = records[0].getMessage()
+    assert message.startswith(
+        f"request_id={response['X-Request-Id']} method=GET "
+        "path=/v2/connect/teams status=200 duration_ms="
+    )
+    assert float(message.rsplit("=", 1)[1]) >= 0
+    assert records[0].request_id == response["X-Request-Id"]
