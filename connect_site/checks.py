@@ -30,6 +30,10 @@ def check_production_settings(settings):
     ]
     if not hosts:
         problems.append("ALLOWED_HOSTS must name the public host names")
+    elif "*" in hosts:
+        # A wildcard accepts any Host header, which lets forged hosts into
+        # password-reset links.
+        problems.append("ALLOWED_HOSTS must not contain '*'")
     if problems:
         raise ImproperlyConfigured(
             "Unsafe production settings: " + "; ".join(problems) + "."
