@@ -292,6 +292,42 @@ LOGGING = {
     },
 }
 
+# Webhook delivery (integrations/delivery.py). The sweep re-queues due
+# deliveries, retries included, so retries wait for it: without REDIS_URL no
+# beat runs, and a development site sends each delivery once, in-process.
+CONNECT_DELIVERY_SWEEP_SECONDS = float(
+    os.environ.get("CONNECT_DELIVERY_SWEEP_SECONDS", "5")
+)
+CONNECT_DELIVERY_RETENTION_DAYS = int(
+    os.environ.get("CONNECT_DELIVERY_RETENTION_DAYS", "90")
+)
+# Seconds a delivery's lease outlasts its HTTP budget (twice the timeout).
+CONNECT_DELIVERY_LEASE_MARGIN_SECONDS = float(
+    os.environ.get("CONNECT_DELIVERY_LEASE_MARGIN_SECONDS", "30")
+)
+# Deliveries of one integration in flight at once, and how many seconds a
+# delivery over that cap waits before it is tried again.
+CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION = int(
+    os.environ.get("CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION", "4")
+)
+CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS = 1.0
+# An integration whose deliveries have all failed for this long is disabled.
+CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS = int(
+    os.environ.get("CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS", str(5 * 24 * 60 * 60))
+)
+# The longest Retry-After (seconds) that a 429 or 503 answer can impose.
+CONNECT_WEBHOOK_RETRY_AFTER_MAX_SECONDS = 24 * 60 * 60
+CELERY_BEAT_SCHEDULE = {
+    "sweep-due-deliveries": {
+        "task": "integrations.tasks.sweep_due_deliveries",
+        "schedule": CONNECT_DELIVERY_SWEEP_SECONDS,
+    },
+    "prune-delivered": {
+        "task": "integrations.tasks.prune_delivered",
+        "schedule": 60 * 60,
+    },
+}
+
 from connect_site.checks import check_production_settings  # noqa: E402
 
 check_production_settings(globals())

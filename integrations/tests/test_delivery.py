@@ -1,0 +1,756 @@
+"""Webhook delivery in-process: signing, retry timing, leases and outcomes.
+
+These tests send real HTTP requests to a receiver on 127.0.0.1 and call the
+delivery functions directly; test_delivery_worker.py runs them through a
+Celery worker.
+"""
+
+import base64
+import json
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+
+from connect_site.api.errors import Conflict
+from connect_site.celery import app as celery_app
+from integrations import delivery, signing
+from integrations.events import event_publish
+from integrations.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Event,
+    Integration,
+    IntegrationStatus,
+)
+from integrations.secrets import encrypt_secret, generate_secret
+from integrations.tests.receiver import Reply, WebhookReceiver
+from teams.tests.factories import TeamFactory
+
+# The integration of the source page's "Set Up Team Integrations" example.
+PAGE_INTEGRATION = {
+    "type": "webhook",
+    "name": "Team Payment Notifications",
+    "configuration": {
+        "url": "https://team.example.com/webhooks/payments",
+        "events": ["payment.completed", "invoice.paid"],
+        "secret": "team_webhook_secret",
+    },
+    "isActive": True,
+}
+PAGE_SECRET = PAGE_INTEGRATION["configuration"]["secret"]
+PAYMENT_DATA = {"paymentId": "pay_123", "amount": "1500.00", "currency": "MXN"}
+
+
+def make_integration(team, *, url, events=None, secret=PAGE_SECRET, **fields):
+    return Integration.objects.create(
+        team=team,
+        name=PAGE_INTEGRATION["name"],
+        url=url,
+        events=events or PAGE_INTEGRATION["configuration"]["events"],
+        secret_encrypted=encrypt_secret(secret),
+        **fields,
+    )
+
+
+def publish(team, event_type="payment.completed", data=None):
+    with transaction.atomic():
+        return event_publish(
+            team=team, event_type=event_type, data=data or PAYMENT_DATA
+        )
+
+
+def make_due_delivery(integration, event_type="payment.completed"):
+    event = publish(integration.team, event_type)
+    return Delivery.objects.create(
+        event=event, integration=integration, next_attempt_at=timezone.now()
+    )
+
+
+@pytest.fixture
+def receiver():
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def delivery_settings(settings):
+    settings.CONNECT_WEBHOOK_ALLOW_LOOPBACK = True
+    settings.CONNECT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800]
+    settings.CONNECT_WEBHOOK_TIMEOUT = 2
+    settings.CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION = 2
+    settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS = 5 * 24 * 60 * 60
+    return settings
+
+
+@pytest.fixture
+def eager_celery():
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def team(owner):
+    return TeamFactory(owner=owner)
+
+
+# Signing
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [generate_secret(), PAGE_SECRET],
+    ids=["whsec", "plain"],
+)
+def test_sign_matches_standardwebhooks_library(secret):
+    body = b'{"id":"evt_1","type":"payment.completed","data":{"amount":"1.00"}}'
+    key = (
+        secret
+        if secret.startswith("whsec_")
+        else base64.b64encode(secret.encode()).decode()
+    )
+
+    signature = signing.sign(
+        msg_id="evt_1", timestamp=1_700_000_000, body=body, secrets=[secret]
+    )
+
+    expected = StandardWebhook(key).sign(
+        "evt_1", datetime.fromtimestamp(1_700_000_000, tz=UTC), body
+    )
+    assert signature == expected
+
+
+def test_sign_joins_one_signature_per_secret():
+    body = b'{"a":1}'
+    new_secret, old_secret = generate_secret(), PAGE_SECRET
+
+    signature = signing.sign(
+        msg_id="evt_2",
+        timestamp=1_700_000_001,
+        body=body,
+        secrets=[new_secret, old_secret],
+    )
+
+    first, second = signature.split(" ")
+    assert first == signing.sign(
+        msg_id="evt_2", timestamp=1_700_000_001, body=body, secrets=[new_secret]
+    )
+    assert second == signing.sign(
+        msg_id="evt_2", timestamp=1_700_000_001, body=body, secrets=[old_secret]
+    )
+
+
+def test_sign_rejects_empty_secret_list():
+    with pytest.raises(ValueError, match="At least one secret"):
+        signing.sign(msg_id="evt_3", timestamp=1, body=b"{}", secrets=[])
+
+
+def test_headers_are_standard_webhooks_headers():
+    headers = signing.headers(
+        msg_id="evt_4", timestamp=1_700_000_002, body=b"{}", secrets=[PAGE_SECRET]
+    )
+
+    assert headers == {
+        "webhook-id": "evt_4",
+        "webhook-timestamp": "1700000002",
+        "webhook-signature": signing.sign(
+            msg_id="evt_4", timestamp=1_700_000_002, body=b"{}", secrets=[PAGE_SECRET]
+        ),
+        "content-type": "application/json",
+        "user-agent": "Connect-Webhooks/1.0",
+    }
+
+
+# Retry timing
+
+
+def test_retry_delay_jitter_stays_within_20_percent(delivery_settings):
+    rng = random.Random(7)
+
+    delays = [delivery.retry_delay(2, rng=rng) for _ in range(2000)]
+
+    assert min(delays) >= 240
+    assert max(delays) <= 360
+    assert min(delays) < 250
+    assert max(delays) > 350
+
+
+def test_retry_delay_follows_schedule_then_stops(delivery_settings):
+    class Midpoint:
+        def uniform(self, low, high):
+            return (low + high) / 2
+
+    delays = [delivery.retry_delay(n, rng=Midpoint()) for n in range(1, 5)]
+
+    assert delays == [5, 300, 1800, None]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("120", 120.0),
+        (" 0 ", 0.0),
+        ("Wed, 04 Dec 2030 10:02:00 GMT", 120.0),
+        ("Wed, 04 Dec 2030 09:00:00 GMT", 0.0),
+        ("-5", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after(header, expected):
+    now = datetime(2030, 12, 4, 10, 0, tzinfo=UTC)
+
+    assert delivery.parse_retry_after(header, now=now) == expected
+
+
+@pytest.mark.parametrize("status_code", [429, 503])
+def test_next_retry_delay_honours_retry_after(delivery_settings, status_code):
+    delay = delivery.next_retry_delay(
+        attempt_number=1, status_code=status_code, retry_after="600"
+    )
+
+    assert delay == 600
+
+
+def test_next_retry_delay_ignores_retry_after_on_500(delivery_settings):
+    delay = delivery.next_retry_delay(
+        attempt_number=1, status_code=500, retry_after="600"
+    )
+
+    assert 4 <= delay <= 6
+
+
+def test_next_retry_delay_caps_retry_after(delivery_settings):
+    delay = delivery.next_retry_delay(
+        attempt_number=1, status_code=429, retry_after="99999999"
+    )
+
+    assert delay == 24 * 60 * 60
+
+
+# Fan-out
+
+
+@pytest.mark.django_db
+def test_fan_out_creates_one_delivery_per_subscribed_integration(
+    team, owner, delivery_settings, monkeypatch
+):
+    url = "https://team.example.com/webhooks/payments"
+    by_type = make_integration(team, url=url)
+    by_wildcard = make_integration(team, url=url, events=["*"])
+    make_integration(team, url=url, events=["invoice.paid"])
+    make_integration(team, url=url, is_active=False)
+    make_integration(team, url=url, status=IntegrationStatus.DISABLED)
+    make_integration(team, url=url, deleted_at=timezone.now())
+    make_integration(TeamFactory(owner=owner), url=url, events=["*"])
+    event = Event.objects.create(
+        team=team,
+        type="payment.completed",
+        data=PAYMENT_DATA,
+        body=b"{}",
+        created_at=timezone.now(),
+    )
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+
+    first = delivery.fan_out(event.pk)
+    second = delivery.fan_out(event.pk)
+
+    deliveries = Delivery.objects.filter(event=event)
+    assert {d.integration_id for d in deliveries} == {by_type.pk, by_wildcard.pk}
+    assert sorted(first) == sorted(d.pk for d in deliveries)
+    assert sorted(second) == sorted(first)
+    assert sorted(queued) == sorted(first + second)
+    assert all(d.status == DeliveryStatus.PENDING for d in deliveries)
+    assert all(d.next_attempt_at is not None for d in deliveries)
+
+
+@pytest.mark.django_db
+def test_fan_out_skips_deleted_team(team, delivery_settings, monkeypatch):
+    make_integration(team, url="https://team.example.com/webhooks/payments")
+    event = publish(team)
+    team.deleted_at = timezone.now()
+    team.save(update_fields=["deleted_at"])
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+
+    assert delivery.fan_out(event.pk) == []
+
+    assert Delivery.objects.count() == 0
+    assert queued == []
+
+
+@pytest.mark.django_db
+def test_event_publish_delivers_after_commit(
+    team, receiver, delivery_settings, eager_celery, django_capture_on_commit_callbacks
+):
+    integration = make_integration(team, url=receiver.url())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish(team)
+
+    [request] = receiver.received()
+    assert request.body == bytes(event.body)
+    assert request.verify(PAGE_SECRET)
+    delivery_row = Delivery.objects.get(event=event, integration=integration)
+    assert delivery_row.status == DeliveryStatus.SUCCEEDED
+
+
+# Attempts
+
+
+@pytest.mark.django_db
+def test_attempt_sends_stored_body_signed(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    before = int(timezone.now().timestamp())
+
+    attempt = delivery.attempt_delivery(due.pk)
+
+    [request] = receiver.received()
+    assert request.body == bytes(due.event.body)
+    assert json.loads(request.body) == {
+        "id": due.event.public_id,
+        "type": "payment.completed",
+        "timestamp": json.loads(bytes(due.event.body))["timestamp"],
+        "teamId": team.public_id,
+        "data": PAYMENT_DATA,
+    }
+    assert request.headers["webhook-id"] == due.event.public_id
+    assert before <= int(request.headers["webhook-timestamp"]) <= before + 2
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["user-agent"] == "Connect-Webhooks/1.0"
+    assert request.verify(PAGE_SECRET)
+    assert attempt.status_code == 200
+    assert attempt.response_body == "ok"
+    assert attempt.error == ""
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.SUCCEEDED
+    assert due.attempt_count == 1
+    assert due.last_status_code == 200
+    assert due.locked_until is None
+    assert due.next_attempt_at is None
+    assert due.succeeded_at is not None
+    integration.refresh_from_db()
+    assert integration.last_delivery_at == due.succeeded_at
+    assert integration.failing_since is None
+
+
+@pytest.mark.django_db
+def test_attempt_500_records_attempt_and_schedules_retry(
+    team, receiver, delivery_settings
+):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    receiver.script("/hook", Reply(status=500, body=b"x" * 5000))
+
+    attempt = delivery.attempt_delivery(due.pk)
+    finished = timezone.now()
+
+    assert attempt.status_code == 500
+    assert attempt.response_body == "x" * 4096
+    assert attempt.error == ""
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.PENDING
+    assert due.attempt_count == 1
+    assert due.last_status_code == 500
+    assert due.locked_until is None
+    assert finished + timedelta(seconds=3.9) <= due.next_attempt_at
+    assert due.next_attempt_at <= finished + timedelta(seconds=6)
+    integration.refresh_from_db()
+    assert integration.failing_since is not None
+    assert integration.status == IntegrationStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_retry_resends_same_id_and_body(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    receiver.script("/hook", Reply(status=500))
+    delivery.attempt_delivery(due.pk)
+    Delivery.objects.filter(pk=due.pk).update(next_attempt_at=timezone.now())
+
+    delivery.attempt_delivery(due.pk)
+
+    first, second = receiver.received()
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert first.body == second.body == bytes(due.event.body)
+    assert first.verify(PAGE_SECRET)
+    assert second.verify(PAGE_SECRET)
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.SUCCEEDED
+    assert due.attempt_count == 2
+    assert list(due.attempts.values_list("status_code", flat=True)) == [500, 200]
+
+
+@pytest.mark.django_db
+def test_attempt_honours_retry_after_on_429(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    receiver.script("/hook", Reply(status=429, headers={"Retry-After": "120"}))
+    started = timezone.now()
+
+    delivery.attempt_delivery(due.pk)
+
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.PENDING
+    assert due.next_attempt_at >= started + timedelta(seconds=120)
+    assert due.next_attempt_at <= timezone.now() + timedelta(seconds=121)
+
+
+@pytest.mark.django_db
+def test_attempt_410_disables_integration(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    receiver.script("/hook", Reply(status=410))
+
+    delivery.attempt_delivery(due.pk)
+
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.FAILED
+    assert due.next_attempt_at is None
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.DISABLED
+    assert integration.disabled_reason == "The endpoint answered 410 Gone."
+
+
+@pytest.mark.django_db
+def test_attempt_fails_for_good_when_schedule_exhausted(
+    team, receiver, delivery_settings
+):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    Delivery.objects.filter(pk=due.pk).update(attempt_count=3)
+    receiver.script("/hook", Reply(status=502))
+
+    delivery.attempt_delivery(due.pk)
+
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.FAILED
+    assert due.attempt_count == 4
+    assert due.next_attempt_at is None
+
+
+@pytest.mark.django_db
+def test_attempt_treats_redirect_as_failure(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    receiver.script(
+        "/hook", Reply(status=302, headers={"Location": receiver.url("/elsewhere")})
+    )
+
+    attempt = delivery.attempt_delivery(due.pk)
+
+    assert attempt.status_code == 302
+    assert [r.path for r in receiver.received()] == ["/hook"]
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.PENDING
+    assert due.last_status_code == 302
+
+
+@pytest.mark.django_db
+def test_attempt_timeout_records_error(team, receiver, delivery_settings):
+    delivery_settings.CONNECT_WEBHOOK_TIMEOUT = 0.5
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    receiver.script("/hook", Reply(delay=1.5))
+
+    attempt = delivery.attempt_delivery(due.pk)
+
+    assert attempt.status_code is None
+    assert attempt.error == "Timed out after 0.5 seconds."
+    assert 400 <= attempt.duration_ms < 1500
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.PENDING
+    assert due.attempt_count == 1
+
+
+@pytest.mark.django_db
+def test_attempt_to_forbidden_address_fails_without_retry(
+    team, receiver, delivery_settings
+):
+    delivery_settings.CONNECT_WEBHOOK_ALLOW_LOOPBACK = False
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+
+    attempt = delivery.attempt_delivery(due.pk)
+
+    assert receiver.received() == []
+    assert attempt.status_code is None
+    assert attempt.error == (
+        "ForbiddenAddress: The host 127.0.0.1 resolves to the forbidden address "
+        "127.0.0.1."
+    )
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.FAILED
+    assert due.next_attempt_at is None
+
+
+@pytest.mark.django_db
+def test_attempt_skips_inactive_integration(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    Integration.objects.filter(pk=integration.pk).update(is_active=False)
+
+    assert delivery.attempt_delivery(due.pk) is None
+
+    assert receiver.received() == []
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.FAILED
+    assert due.attempt_count == 0
+    assert due.locked_until is None
+
+
+@pytest.mark.django_db
+def test_attempt_signs_with_both_secrets_during_grace(
+    team, receiver, delivery_settings
+):
+    new_secret = generate_secret()
+    integration = make_integration(
+        team,
+        url=receiver.url(),
+        secret=new_secret,
+        previous_secret_encrypted=encrypt_secret(PAGE_SECRET),
+        previous_secret_expires_at=timezone.now() + timedelta(hours=24),
+    )
+    due = make_due_delivery(integration)
+
+    delivery.attempt_delivery(due.pk)
+
+    [request] = receiver.received()
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    assert request.verify(new_secret)
+    assert request.verify(PAGE_SECRET)
+
+
+@pytest.mark.django_db
+def test_attempt_drops_previous_secret_after_grace(team, receiver, delivery_settings):
+    new_secret = generate_secret()
+    integration = make_integration(
+        team,
+        url=receiver.url(),
+        secret=new_secret,
+        previous_secret_encrypted=encrypt_secret(PAGE_SECRET),
+        previous_secret_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+    due = make_due_delivery(integration)
+
+    delivery.attempt_delivery(due.pk)
+
+    [request] = receiver.received()
+    assert len(request.headers["webhook-signature"].split(" ")) == 1
+    assert request.verify(new_secret)
+
+
+@pytest.mark.django_db
+def test_long_failure_disables_integration(team, receiver, delivery_settings):
+    integration = make_integration(
+        team,
+        url=receiver.url(),
+        failing_since=timezone.now() - timedelta(days=5, seconds=1),
+    )
+    due = make_due_delivery(integration)
+    receiver.script("/hook", Reply(status=500))
+
+    delivery.attempt_delivery(due.pk)
+
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.DISABLED
+    assert integration.disabled_reason == "Every delivery failed for more than 5 days."
+
+
+@pytest.mark.django_db
+def test_success_clears_failing_since(team, receiver, delivery_settings):
+    integration = make_integration(
+        team, url=receiver.url(), failing_since=timezone.now() - timedelta(days=4)
+    )
+    due = make_due_delivery(integration)
+
+    delivery.attempt_delivery(due.pk)
+
+    integration.refresh_from_db()
+    assert integration.failing_since is None
+    assert integration.status == IntegrationStatus.ACTIVE
+
+
+# Leases and the concurrency cap
+
+
+@pytest.mark.django_db
+def test_claim_is_exclusive_until_lease_expires(team, delivery_settings):
+    integration = make_integration(team, url="https://team.example.com/hook")
+    due = make_due_delivery(integration)
+    now = timezone.now()
+
+    first = delivery.delivery_claim(due.pk, now=now)
+    second = delivery.delivery_claim(due.pk, now=now)
+    after_expiry = delivery.delivery_claim(
+        due.pk, now=first + timedelta(microseconds=1)
+    )
+
+    assert first == now + timedelta(seconds=delivery.lease_seconds())
+    assert second is None
+    assert after_expiry is not None
+
+
+@pytest.mark.django_db
+def test_claim_ignores_delivery_not_due(team, delivery_settings):
+    integration = make_integration(team, url="https://team.example.com/hook")
+    due = make_due_delivery(integration)
+    Delivery.objects.filter(pk=due.pk).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=5)
+    )
+
+    assert delivery.delivery_claim(due.pk, now=timezone.now()) is None
+
+
+@pytest.mark.django_db
+def test_claim_postpones_delivery_over_concurrency_cap(team, delivery_settings):
+    slow = make_integration(team, url="https://team.example.com/slow")
+    other = make_integration(team, url="https://team.example.com/other")
+    event = publish(team)
+    deliveries = [make_due_delivery(slow) for _ in range(3)]
+    other_delivery = Delivery.objects.create(
+        event=event, integration=other, next_attempt_at=timezone.now()
+    )
+    now = timezone.now()
+
+    claims = [delivery.delivery_claim(d.pk, now=now) for d in deliveries]
+    other_claim = delivery.delivery_claim(other_delivery.pk, now=now)
+
+    assert claims[0] is not None
+    assert claims[1] is not None
+    assert claims[2] is None
+    assert other_claim is not None
+    postponed = Delivery.objects.get(pk=deliveries[2].pk)
+    assert postponed.next_attempt_at == now + timedelta(seconds=1)
+    assert postponed.attempt_count == 0
+    assert postponed.locked_until is None
+
+
+# Sweep, manual retry, recovery and retention
+
+
+@pytest.mark.django_db
+def test_sweep_requeues_due_unleased_deliveries_once(
+    team, delivery_settings, monkeypatch
+):
+    integration = make_integration(team, url="https://team.example.com/hook")
+    now = timezone.now()
+    due = make_due_delivery(integration)
+    expired = make_due_delivery(integration)
+    Delivery.objects.filter(pk=expired.pk).update(
+        locked_until=now - timedelta(seconds=1)
+    )
+    leased = make_due_delivery(integration)
+    Delivery.objects.filter(pk=leased.pk).update(
+        locked_until=now + timedelta(minutes=1)
+    )
+    later = make_due_delivery(integration)
+    Delivery.objects.filter(pk=later.pk).update(
+        next_attempt_at=now + timedelta(minutes=1)
+    )
+    finished = make_due_delivery(integration)
+    Delivery.objects.filter(pk=finished.pk).update(status=DeliveryStatus.SUCCEEDED)
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+
+    first = delivery.deliveries_requeue_due()
+    second = delivery.deliveries_requeue_due()
+
+    assert sorted(first) == sorted([due.pk, expired.pk])
+    assert second == []
+    assert sorted(queued) == sorted([due.pk, expired.pk])
+
+
+@pytest.mark.django_db
+def test_delivery_retry_makes_delivery_due_now(
+    team, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    integration = make_integration(team, url="https://team.example.com/hook")
+    failed = make_due_delivery(integration)
+    Delivery.objects.filter(pk=failed.pk).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=None, attempt_count=8
+    )
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = delivery.delivery_retry(delivery=failed)
+
+    assert retried.status == DeliveryStatus.PENDING
+    assert retried.next_attempt_at <= timezone.now()
+    assert retried.attempt_count == 8
+    assert queued == [failed.pk]
+
+
+@pytest.mark.django_db
+def test_delivery_retry_conflicts_while_sending(team, delivery_settings):
+    integration = make_integration(team, url="https://team.example.com/hook")
+    due = make_due_delivery(integration)
+    delivery.delivery_claim(due.pk, now=timezone.now())
+
+    with pytest.raises(Conflict) as raised:
+        delivery.delivery_retry(delivery=due)
+
+    assert raised.value.message == (
+        "This delivery is being sent right now; retry it after the attempt finishes."
+    )
+
+
+@pytest.mark.django_db
+def test_deliveries_recover_requeues_failed_since(
+    team, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    integration = make_integration(team, url="https://team.example.com/hook")
+    old = make_due_delivery(integration)
+    recent = make_due_delivery(integration)
+    succeeded = make_due_delivery(integration)
+    since = timezone.now() - timedelta(hours=1)
+    Delivery.objects.filter(pk__in=[old.pk, recent.pk]).update(
+        status=DeliveryStatus.FAILED
+    )
+    Delivery.objects.filter(pk=old.pk).update(created_at=since - timedelta(hours=1))
+    Delivery.objects.filter(pk=succeeded.pk).update(status=DeliveryStatus.SUCCEEDED)
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        count = delivery.deliveries_recover(integration=integration, since=since)
+
+    assert count == 1
+    assert queued == [recent.pk]
+    assert Delivery.objects.get(pk=recent.pk).status == DeliveryStatus.PENDING
+    assert Delivery.objects.get(pk=old.pk).status == DeliveryStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_prune_deletes_only_old_finished_deliveries(team, delivery_settings):
+    integration = make_integration(team, url="https://team.example.com/hook")
+    old_success = make_due_delivery(integration)
+    old_pending = make_due_delivery(integration)
+    recent_success = make_due_delivery(integration)
+    DeliveryAttempt.objects.create(delivery=old_success, attempted_at=timezone.now())
+    Delivery.objects.filter(pk__in=[old_success.pk, recent_success.pk]).update(
+        status=DeliveryStatus.SUCCEEDED
+    )
+    Delivery.objects.filter(pk__in=[old_success.pk, old_pending.pk]).update(
+        created_at=timezone.now() - timedelta(days=91)
+    )
+
+    deleted = delivery.deliveries_prune()
+
+    assert deleted == 1
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {
+        old_pending.pk,
+        recent_success.pk,
+    }
+    assert DeliveryAttempt.objects.count() == 0
