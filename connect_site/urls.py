@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("teams.urls")),
+    path("", include("teams.audit_urls")),
     path("", include("onboarding.urls")),
     path("", include("members.urls")),
     path("", include("integrations.urls")),
