@@ -63,6 +63,10 @@ class Integration(models.Model):
         default=IntegrationStatus.ACTIVE,
     )
     disabled_reason = models.CharField(max_length=200, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    # Set by the email task once the owners were told about disabled_at, so a
+    # retried task never emails twice for one disabling.
+    disabled_notice_sent_at = models.DateTimeField(null=True, blank=True)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
     # Start of the current run of failed deliveries; None after a success.
     failing_since = models.DateTimeField(null=True, blank=True)
