@@ -9,9 +9,11 @@ import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from connect_site.api.fields import StrictCharField, StrictSerializer
+from onboarding.catalog import CATALOG
 from onboarding.rfc import InvalidRfc, validate_rfc
 from onboarding.sat import CFDI_USES, PAYMENT_FORMS, TAX_REGIMES
 
@@ -180,6 +182,22 @@ class InvoiceConfigurationDataSerializer(StrictSerializer):
         return value.upper()
 
 
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="StepData",
+        serializers=[
+            TeamSetupDataSerializer,
+            PaymentIntegrationDataSerializer,
+            ClientSetupDataSerializer,
+            InvoiceConfigurationDataSerializer,
+        ],
+        resource_type_field_name=None,
+    )
+)
+class StepDataField(serializers.DictField):
+    """The step's fields; the step's own data serializer validates them."""
+
+
 class CompleteStepSerializer(StrictSerializer):
     """Body of ``POST .../onboarding/complete-step``.
 
@@ -188,8 +206,12 @@ class CompleteStepSerializer(StrictSerializer):
     out, so a step with required fields names each missing one).
     """
 
-    step = StrictCharField()
-    data = serializers.DictField(required=False, default=dict)
+    step = StrictCharField(
+        help_text="One of the team's steps, as chosen when the team was created: "
+        + ", ".join(step.id for step in CATALOG)
+        + " by default."
+    )
+    data = StepDataField(required=False, default=dict)
 
 
 def validate_return_url(value):
@@ -217,3 +239,58 @@ class OnboardingLinkCreateSerializer(StrictSerializer):
 
     def validate_returnUrl(self, value):
         return validate_return_url(value)
+
+
+# Response shapes, for the API documentation only: the views build the bodies
+# with onboarding.selectors.onboarding_status.
+
+
+class OnboardingStepStatusSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    completed = serializers.BooleanField()
+    completedAt = serializers.CharField(
+        required=False,
+        help_text="Time of the first completion, ISO 8601 UTC; completed steps only.",
+    )
+    completedBy = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Member id (mbr_...) of who first completed the step, null when no "
+            "member did (a hosted link or staff); completed steps only."
+        ),
+    )
+    required = serializers.BooleanField()
+    description = serializers.CharField()
+
+
+class OnboardingStatusSerializer(serializers.Serializer):
+    teamId = serializers.CharField()
+    completed = serializers.BooleanField(
+        help_text="True once every required step is done."
+    )
+    currentStep = serializers.CharField(
+        allow_null=True, help_text="The first incomplete step; null when none is left."
+    )
+    progress = serializers.IntegerField(
+        help_text="floor(100 * completed steps / all steps)."
+    )
+    steps = OnboardingStepStatusSerializer(many=True)
+
+
+class OnboardingStatusEnvelopeSerializer(serializers.Serializer):
+    data = OnboardingStatusSerializer()
+    message = serializers.CharField()
+
+
+class OnboardingLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Shown only in this answer.")
+    expiresAt = serializers.CharField(
+        help_text="ISO 8601 UTC; the link must be opened before then."
+    )
+
+
+class OnboardingLinkEnvelopeSerializer(serializers.Serializer):
+    data = OnboardingLinkSerializer()
+    message = serializers.CharField()

@@ -10,6 +10,8 @@ from onboarding import services
 from onboarding.api.serializers import (
     CompleteStepSerializer,
     OnboardingLinkCreateSerializer,
+    OnboardingLinkEnvelopeSerializer,
+    OnboardingStatusEnvelopeSerializer,
 )
 from onboarding.selectors import onboarding_status
 
@@ -30,6 +32,8 @@ def status_body(team, steps=None):
 class OnboardingStatusView(APIView):
     @extend_schema(
         operation_id="onboarding_retrieve",
+        tags=["onboarding"],
+        responses={200: OnboardingStatusEnvelopeSerializer},
         description=(
             "The team's checklist. progress is floor(100 * completed steps / all "
             "steps); currentStep is the first incomplete step, null when none is "
@@ -51,7 +55,9 @@ class OnboardingStatusView(APIView):
 class CompleteStepView(APIView):
     @extend_schema(
         operation_id="onboarding_complete_step",
+        tags=["onboarding"],
         request=CompleteStepSerializer,
+        responses={200: OnboardingStatusEnvelopeSerializer},
         description=(
             "Complete one of the team's steps, in any order. data is validated by "
             "the step's schema (TeamSetupData, PaymentIntegrationData, "
@@ -73,7 +79,9 @@ class CompleteStepView(APIView):
 class OnboardingLinkCreateView(APIView):
     @extend_schema(
         operation_id="onboarding_links_create",
+        tags=["onboarding"],
         request=OnboardingLinkCreateSerializer,
+        responses={201: OnboardingLinkEnvelopeSerializer},
         description=(
             "Create a link to the hosted, branded onboarding pages. The link "
             "works once: its first open starts a session of "
