@@ -85,7 +85,11 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "connect_site.web.context.site",
             ],
+            "builtins": ["connect_site.web.templatetags.connect_web"],
         },
     },
 ]

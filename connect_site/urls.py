@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("onboarding.urls")),
     path("", include("members.urls")),
     path("", include("integrations.urls")),
+    path("", include("connect_site.web.urls")),
 ]
 
 handler400 = "connect_site.views.bad_request"
