@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+
+from connect_site.actors import Actor
 from connect_site.api import errors
 from members.models import Membership
 from members.roles import ROLE_PERMISSIONS, Role
@@ -67,3 +71,18 @@ def team_access(*, actor, team_id, permission=None):
     if permission is not None:
         access.require(permission)
     return access
+
+
+def team_access_for_page(request, team_id, permission=None):
+    """Run ``team_access`` for a signed-in page and raise Django's 404 or 403.
+
+    The pages render Django's error pages rather than the API envelope, but
+    the rule is the same one check: a team the user cannot see is a 404.
+    """
+    actor = Actor(user=request.user, source="web")
+    try:
+        return team_access(actor=actor, team_id=team_id, permission=permission)
+    except errors.NotFound as exc:
+        raise Http404(exc.message) from exc
+    except errors.PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc

@@ -52,7 +52,12 @@ class Membership(models.Model):
         related_name="+",
     )
     invite_message = models.TextField(blank=True)
+    # SHA-256 hex digest of the current invitation token; the token itself is
+    # never stored. Resend replaces it, which voids the previous link.
     invitation_token_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    # Digest of the token whose email has been sent, so that a retried task
+    # never sends the same link twice.
+    invitation_sent_digest = models.CharField(max_length=64, blank=True)
     invite_expires_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)

@@ -73,3 +73,12 @@ def ordered(permissions):
 
 def role_outranks_or_equals(role, other):
     return ROLE_RANK[Role(role)] >= ROLE_RANK[Role(other)]
+
+
+def role_outranks(role, other):
+    return ROLE_RANK[Role(role)] > ROLE_RANK[Role(other)]
+
+
+def roles_at_or_below(role):
+    """Return the roles that a member with ``role`` may assign, highest first."""
+    return [r for r in Role if role_outranks_or_equals(role, r)]

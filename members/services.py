@@ -1,10 +1,44 @@
-"""Every write to memberships, invitations and API keys."""
+"""Every write to memberships, invitations and API keys.
 
-from django.db import transaction
+The API, the pages and the admin call these services, so each rule lives
+here once: no escalation, at least one active owner, single-use invitation
+links stored only as digests.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connect_site.api import errors
+from integrations.events import event_publish
+from members.access import effective_permissions, role_permissions
+from members.errors import InvitationUnavailable, LastOwner, MemberExists
 from members.keys import digest_api_key, generate_api_key
 from members.models import ApiKey, Membership, MembershipStatus
+from members.representations import member_data
+from members.roles import (
+    ALL_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Role,
+    ordered,
+    role_outranks_or_equals,
+)
+from teams.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+# Actors whose authority comes from the Django admin's staff check rather
+# than from a membership in the team.
+STAFF_SOURCES = {"admin", "system"}
+
+# Marks an argument the caller did not give, where None has its own meaning.
+UNCHANGED = object()
 
 
 def api_key_create(*, user, name, team=None, permissions=None):
@@ -34,3 +68,547 @@ def invitations_void_for_team(*, team):
         Membership.objects.filter(team=team, status=MembershipStatus.INVITED).update(
             invitation_token_digest="", invite_expires_at=timezone.now()
         )
+
+
+# --- invitation tokens -------------------------------------------------------
+
+
+def digest_invitation_token(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_invitation_token():
+    """Return ``(token, digest)``: 32 random bytes, URL-safe, and their SHA-256."""
+    token = secrets.token_urlsafe(32)
+    return token, digest_invitation_token(token)
+
+
+def invitation_expiry(now):
+    return now + timedelta(days=settings.CONNECT_INVITATION_TTL_DAYS)
+
+
+def queue_invitation_email(membership, token):
+    """Queue the email after commit; the task re-checks the token before sending.
+
+    The raw token travels only as a task argument on the internal broker: the
+    database keeps its digest alone, and the email needs the token itself.
+    """
+    from members.tasks import invitation_email_send
+
+    membership_id = membership.pk
+    transaction.on_commit(
+        lambda: invitation_email_send.delay(membership_id, token), robust=True
+    )
+
+
+# --- rules shared by the write services --------------------------------------
+
+
+class CallerAuthority:
+    """What the caller may do in the team: its role and effective permissions.
+
+    Staff acting through the admin are not members; they get the owner's
+    authority, since the admin site already checked that they are staff.
+    """
+
+    def __init__(self, *, actor, team):
+        self.is_staff = actor.source in STAFF_SOURCES
+        self.membership = None
+        if self.is_staff:
+            self.role = Role.OWNER
+            self.permissions = ROLE_PERMISSIONS[Role.OWNER]
+            return
+        self.membership = (
+            Membership.objects.active().filter(team=team, user=actor.user).first()
+        )
+        if self.membership is None:
+            raise errors.NotFound("No team with this id was found.")
+        self.role = Role(self.membership.role)
+        self.permissions = effective_permissions(self.membership, actor.api_key)
+
+    def require(self, permission):
+        if permission not in self.permissions:
+            raise errors.PermissionDenied(
+                f"This action needs the {permission} permission."
+            )
+
+    def require_role_assignable(self, role):
+        if not role_outranks_or_equals(self.role, role):
+            raise errors.PermissionDenied(
+                f"You can assign only roles at or below your own ({self.role}); "
+                f"{role} is higher. Ask an owner to do it."
+            )
+
+    def require_can_manage(self, membership):
+        if not role_outranks_or_equals(self.role, membership.role):
+            raise errors.PermissionDenied(
+                f"You can manage only members at or below your own role "
+                f"({self.role}); this member is {membership.role}."
+            )
+
+    def require_can_grant(self, permissions):
+        missing = ordered(frozenset(permissions) - self.permissions)
+        if missing:
+            raise errors.PermissionDenied(
+                "You can grant only permissions you hold yourself; you do not "
+                f"hold {', '.join(missing)}.",
+            )
+
+
+def validate_role(role):
+    if role not in Role.values:
+        message = f"Use one of: {', '.join(Role.values)}."
+        raise errors.ValidationFailed(
+            f"Invalid role: {message}", fields={"role": [message]}
+        )
+    return Role(role)
+
+
+def validate_permissions(permissions, role):
+    """Return ``permissions`` in catalog order, or None for the role's defaults.
+
+    An explicit list replaces the role's defaults and must stay within the
+    role's ceiling; the message names the first permission that does not.
+    """
+    if permissions is None:
+        return None
+    unknown = [p for p in permissions if p not in ALL_PERMISSIONS]
+    if unknown:
+        message = (
+            f"{unknown[0]} is not a known permission. See the catalog of permissions."
+        )
+        raise errors.ValidationFailed(
+            f"Invalid permissions: {message}", fields={"permissions": [message]}
+        )
+    outside = ordered(frozenset(permissions) - ROLE_PERMISSIONS[role])
+    if outside:
+        message = (
+            f"{outside[0]} is not within the {role} role; choose a higher role "
+            "or remove the permission."
+        )
+        raise errors.ValidationFailed(
+            f"Invalid permissions: {message}", fields={"permissions": [message]}
+        )
+    return ordered(permissions)
+
+
+def granted_permissions(role, permissions):
+    """Return the permissions a member with this role and explicit list holds."""
+    ceiling = ROLE_PERMISSIONS[Role(role)]
+    return ceiling if permissions is None else ceiling & frozenset(permissions)
+
+
+def lock_active_owners(*, team):
+    """Lock the team's active owner rows and return their primary keys.
+
+    Services that can lower the number of active owners call this before
+    locking the member they change, always in the same order, so two
+    requests that each demote or remove a different owner wait for each
+    other instead of both seeing the other owner and leaving none.
+    """
+    return list(
+        Membership.objects.select_for_update()
+        .filter(team=team, role=Role.OWNER, status=MembershipStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def require_another_active_owner(*, owner_pks, membership):
+    """Raise LastOwner unless an active owner other than ``membership`` remains.
+
+    ``owner_pks`` comes from ``lock_active_owners`` in the same transaction;
+    invited owners do not count.
+    """
+    if not [pk for pk in owner_pks if pk != membership.pk]:
+        raise LastOwner()
+
+
+def lock_open_member(*, team, membership):
+    """Reload ``membership`` under a row lock; removed or foreign rows are a 404."""
+    locked = (
+        Membership.objects.select_for_update()
+        .filter(pk=membership.pk, team=team)
+        .open()
+        .first()
+    )
+    if locked is None:
+        raise errors.NotFound("No member with this id was found in this team.")
+    return locked
+
+
+# --- members -----------------------------------------------------------------
+
+
+def open_member_exists(*, team, email):
+    return Membership.objects.open().filter(team=team, email__iexact=email).exists()
+
+
+def member_invite(*, actor, team, email, role, permissions=None, invite_message=""):
+    """Create an invited member and queue its invitation email after commit.
+
+    Inviting an email that already belongs to an invited or active member is
+    a 409 member_exists and changes nothing: an existing role never changes
+    through an invitation. A removed member may be invited again.
+    """
+    email = email.strip()
+    role = validate_role(role)
+    permissions = validate_permissions(permissions, role)
+    authority = CallerAuthority(actor=actor, team=team)
+    authority.require("members.invite")
+    authority.require_role_assignable(role)
+    authority.require_can_grant(granted_permissions(role, permissions))
+
+    if open_member_exists(team=team, email=email):
+        raise MemberExists()
+
+    token, digest = new_invitation_token()
+    now = timezone.now()
+    membership = Membership(
+        team=team,
+        email=email,
+        role=role,
+        permissions=permissions,
+        status=MembershipStatus.INVITED,
+        invited_at=now,
+        invited_by=actor.user if getattr(actor.user, "pk", None) else None,
+        invite_message=invite_message,
+        invitation_token_digest=digest,
+        invite_expires_at=invitation_expiry(now),
+    )
+    try:
+        with transaction.atomic():
+            membership.save()
+            data = member_data(membership)
+            audit_record(
+                actor=actor,
+                team=team,
+                action="member.invited",
+                target_type="member",
+                target_id=membership.public_id,
+                changes={"email": email, "role": role, "permissions": permissions},
+            )
+            event_publish(team=team, event_type="member.invited", data=data)
+            queue_invitation_email(membership, token)
+    except IntegrityError as exc:
+        # Two invitations for one email raced past the check above; the
+        # database constraint one_open_membership_per_email_per_team lets one
+        # of them win.
+        raise MemberExists() from exc
+    return membership
+
+
+def member_update(*, actor, team, membership, role=None, permissions=UNCHANGED):
+    """Change a member's role, explicit permissions or both.
+
+    ``permissions`` left as UNCHANGED keeps the member's list, trimmed to a
+    lower role's ceiling; None returns the member to the role's defaults.
+    """
+    new_role = validate_role(role) if role is not None else None
+
+    with transaction.atomic():
+        authority = CallerAuthority(actor=actor, team=team)
+        authority.require("members.update")
+        owner_pks = lock_active_owners(team=team)
+        membership = lock_open_member(team=team, membership=membership)
+        authority.require_can_manage(membership)
+
+        old_role = Role(membership.role)
+        old_permissions = membership.permissions
+        target_role = new_role or old_role
+        if permissions is UNCHANGED:
+            new_permissions = old_permissions
+            if new_permissions is not None:
+                new_permissions = ordered(
+                    frozenset(new_permissions) & ROLE_PERMISSIONS[target_role]
+                )
+        else:
+            new_permissions = validate_permissions(permissions, target_role)
+
+        authority.require_role_assignable(target_role)
+        newly_granted = granted_permissions(
+            target_role, new_permissions
+        ) - role_permissions(membership)
+        authority.require_can_grant(newly_granted)
+
+        if (
+            old_role == Role.OWNER
+            and target_role != Role.OWNER
+            and membership.status == MembershipStatus.ACTIVE
+        ):
+            require_another_active_owner(owner_pks=owner_pks, membership=membership)
+
+        changes = {}
+        if target_role != old_role:
+            changes["role"] = target_role.value
+        if new_permissions != old_permissions:
+            changes["permissions"] = new_permissions
+        if not changes:
+            return membership
+
+        membership.role = target_role
+        membership.permissions = new_permissions
+        membership.save(update_fields=["role", "permissions", "updated_at"])
+        audit_record(
+            actor=actor,
+            team=team,
+            action="member.updated",
+            target_type="member",
+            target_id=membership.public_id,
+            changes=changes,
+        )
+        event_publish(
+            team=team,
+            event_type="member.updated",
+            data={**member_data(membership), "changes": changes},
+        )
+    return membership
+
+
+def member_remove(*, actor, team, membership):
+    """Remove an active member or revoke an invitation; the row stays as removed.
+
+    Access ends at the next request, because every check reads the
+    membership's current status.
+    """
+    with transaction.atomic():
+        authority = CallerAuthority(actor=actor, team=team)
+        authority.require("members.remove")
+        owner_pks = lock_active_owners(team=team)
+        membership = lock_open_member(team=team, membership=membership)
+        authority.require_can_manage(membership)
+        if (
+            membership.role == Role.OWNER
+            and membership.status == MembershipStatus.ACTIVE
+        ):
+            require_another_active_owner(owner_pks=owner_pks, membership=membership)
+
+        previous_status = membership.status
+        data = member_data(membership)
+        membership.status = MembershipStatus.REMOVED
+        membership.removed_at = timezone.now()
+        membership.save(update_fields=["status", "removed_at", "updated_at"])
+        action = (
+            "member.invitation_revoked"
+            if previous_status == MembershipStatus.INVITED
+            else "member.removed"
+        )
+        audit_record(
+            actor=actor,
+            team=team,
+            action=action,
+            target_type="member",
+            target_id=membership.public_id,
+            changes={"status": [previous_status, MembershipStatus.REMOVED.value]},
+        )
+        event_publish(
+            team=team,
+            event_type="member.removed",
+            data={**data, "status": MembershipStatus.REMOVED.value},
+        )
+    return membership
+
+
+# --- invitations -------------------------------------------------------------
+
+
+def invitation_resend(*, actor, team, membership):
+    """Issue a new link, void the previous one and queue a new email."""
+    with transaction.atomic():
+        authority = CallerAuthority(actor=actor, team=team)
+        authority.require("members.invite")
+        membership = lock_open_member(team=team, membership=membership)
+        authority.require_can_manage(membership)
+        if membership.status != MembershipStatus.INVITED:
+            raise errors.Conflict(
+                "This member has already joined; only pending invitations can be "
+                "resent."
+            )
+
+        token, digest = new_invitation_token()
+        now = timezone.now()
+        membership.invitation_token_digest = digest
+        membership.invite_expires_at = invitation_expiry(now)
+        membership.save(
+            update_fields=[
+                "invitation_token_digest",
+                "invite_expires_at",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            team=team,
+            action="member.invitation_resent",
+            target_type="member",
+            target_id=membership.public_id,
+            changes={"inviteExpiresAt": membership.invite_expires_at.isoformat()},
+        )
+        queue_invitation_email(membership, token)
+    return membership
+
+
+def invitation_lookup(*, token):
+    """Return the invited membership behind ``token`` or raise InvitationUnavailable.
+
+    The page calls it on load; ``invitation_accept`` checks again under a lock.
+    """
+    membership = find_invitation(token, lock=False)
+    check_invitation_open(membership)
+    return membership
+
+
+def find_invitation(token, *, lock):
+    if not isinstance(token, str) or not token or len(token) > 200:
+        raise InvitationUnavailable(InvitationUnavailable.UNKNOWN)
+    queryset = Membership.objects.select_related("team", "invited_by")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    membership = (
+        queryset.filter(
+            invitation_token_digest=digest_invitation_token(token),
+            team__deleted_at__isnull=True,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if membership is None:
+        raise InvitationUnavailable(InvitationUnavailable.UNKNOWN)
+    return membership
+
+
+def check_invitation_open(membership):
+    if membership.status == MembershipStatus.ACTIVE:
+        raise InvitationUnavailable(InvitationUnavailable.ACCEPTED, membership)
+    if membership.status == MembershipStatus.REMOVED:
+        raise InvitationUnavailable(InvitationUnavailable.REVOKED, membership)
+    if membership.invite_expires_at is None or (
+        membership.invite_expires_at <= timezone.now()
+    ):
+        raise InvitationUnavailable(InvitationUnavailable.EXPIRED, membership)
+
+
+def invitation_accept(*, token, user):
+    """Make ``user`` the active member behind ``token``.
+
+    The member row is locked and the status and expiry are checked again
+    inside the transaction, so two concurrent accepts give one membership and
+    a link that expired after the page loaded is still refused.
+    """
+    with transaction.atomic():
+        membership = find_invitation(token, lock=True)
+        check_invitation_open(membership)
+        if (user.email or "").casefold() != membership.email.casefold():
+            raise InvitationUnavailable(
+                InvitationUnavailable.EMAIL_MISMATCH, membership
+            )
+        if Membership.objects.active().filter(team=membership.team, user=user).exists():
+            raise InvitationUnavailable(
+                InvitationUnavailable.ALREADY_MEMBER, membership
+            )
+
+        membership.user = user
+        membership.name = user.get_full_name() or membership.name
+        membership.status = MembershipStatus.ACTIVE
+        membership.joined_at = timezone.now()
+        membership.save(
+            update_fields=["user", "name", "status", "joined_at", "updated_at"]
+        )
+        audit_record(
+            actor=None,
+            team=membership.team,
+            action="member.joined",
+            target_type="member",
+            target_id=membership.public_id,
+            changes={"user": user.email},
+        )
+        event_publish(
+            team=membership.team,
+            event_type="member.joined",
+            data=member_data(membership),
+        )
+    logger.info(
+        "Invitation accepted",
+        extra={"member_id": membership.public_id, "team_id": membership.team.public_id},
+    )
+    return membership
+
+
+def invitation_accept_as_new_user(*, token, name, password):
+    """Create the account for the invited email, then accept in one transaction.
+
+    An account with that email already existing is refused: its owner must
+    sign in, so that nobody takes over an account through an invitation.
+    """
+    user_model = get_user_model()
+    with transaction.atomic():
+        membership = find_invitation(token, lock=True)
+        check_invitation_open(membership)
+        email = membership.email
+        if user_model.objects.filter(email__iexact=email).exists() or (
+            user_model.objects.filter(username=email.lower()[:150]).exists()
+        ):
+            raise InvitationUnavailable(
+                InvitationUnavailable.ACCOUNT_EXISTS, membership
+            )
+        first_name, _space, last_name = name.strip().partition(" ")
+        user = user_model.objects.create_user(
+            username=email.lower()[:150],
+            email=email,
+            password=password,
+            first_name=first_name[:150],
+            last_name=last_name.strip()[:150],
+        )
+        membership = invitation_accept(token=token, user=user)
+    return membership, user
+
+
+def invitation_email_send_once(*, membership_id, token):
+    """Send the invitation email for ``token`` unless it is void or already sent.
+
+    The member row stays locked while the email is sent and its digest is
+    recorded, so two runs of one task never both send. An SMTP error rolls
+    back and propagates, so the task retries. Returns what happened: "sent",
+    "already_sent", "void" or "expired".
+    """
+    from members.emails import invitation_email_build
+
+    digest = digest_invitation_token(token)
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("team", "invited_by")
+            .filter(pk=membership_id)
+            .first()
+        )
+        if (
+            membership is None
+            or membership.status != MembershipStatus.INVITED
+            or membership.invitation_token_digest != digest
+            or membership.team.deleted_at is not None
+        ):
+            logger.info(
+                "Invitation email skipped: the link was voided",
+                extra={"membership_pk": membership_id},
+            )
+            return "void"
+        if membership.invitation_sent_digest == digest:
+            logger.info(
+                "Invitation email skipped: already sent",
+                extra={"member_id": membership.public_id},
+            )
+            return "already_sent"
+        if membership.invite_expires_at <= timezone.now():
+            logger.warning(
+                "Invitation email skipped: the link expired before it was sent",
+                extra={"member_id": membership.public_id},
+            )
+            return "expired"
+
+        # NOTE: if the commit below fails after the SMTP server accepted the
+        # message, a retry sends it again; the window is one UPDATE long.
+        invitation_email_build(membership=membership, token=token).send()
+        membership.invitation_sent_digest = digest
+        membership.save(update_fields=["invitation_sent_digest"])
+    logger.info("Invitation email sent", extra={"member_id": membership.public_id})
+    return "sent"

@@ -1,0 +1,24 @@
+"""Celery tasks of members: they take ids and call a service."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from members.services import invitation_email_send_once
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=10,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=12,
+)
+def invitation_email_send(membership_id, token):
+    """Send the invitation email for ``token`` once, retrying on SMTP failures.
+
+    The raw token is a task argument because the email needs it and the
+    database keeps only its digest; the broker is internal to the platform.
+    """
+    return invitation_email_send_once(membership_id=membership_id, token=token)
