@@ -171,14 +171,19 @@ def deliveries_requeue_due(*, limit=SWEEP_BATCH_SIZE):
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         .order_by("next_attempt_at")
-        .values_list("pk", "next_attempt_at")[:limit]
+        .values_list("pk", "next_attempt_at", "locked_until")[:limit]
     )
     queued = []
-    for delivery_pk, next_attempt_at in due_pks:
+    for delivery_pk, next_attempt_at, locked_until in due_pks:
         # cache.add is atomic: only the first sweep within the quiet period
         # queues this attempt, and later sweeps skip it. A postponed or
-        # retried delivery has a new next_attempt_at, so a new key.
-        key = f"connect:delivery-requeued:{delivery_pk}:{next_attempt_at.timestamp()}"
+        # retried delivery has a new next_attempt_at, and one whose worker
+        # died has an expired locked_until, so each of them gets a new key.
+        lease = locked_until.timestamp() if locked_until else 0
+        key = (
+            f"connect:delivery-requeued:{delivery_pk}:"
+            f"{next_attempt_at.timestamp()}:{lease}"
+        )
         if cache.add(key, 1, timeout=REQUEUE_QUIET_SECONDS):
             queued.append(delivery_pk)
     delivery_queue(queued)
