@@ -232,3 +232,11 @@ def worker_peak_rss_mb(managed):
     peaks = [peak_rss_mb(pid) for pid in process_tree(managed.pid)]
     peaks = [peak for peak in peaks if peak is not None]
     return max(peaks) if peaks else None
+
+
+def start_receiver(port=RECEIVER_PORT):
+    """Start bench.receiver, the webhook endpoint of the delivery benchmark."""
+    command = [sys.executable, "-m", "bench.receiver", str(port)]
+    receiver = Managed("receiver", command, dict(os.environ, PYTHONPATH=str(ROOT)))
+    wait_for_http(receiver, f"http://{HOST}:{port}/_count")
+    return receiver
