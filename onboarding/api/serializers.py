@@ -55,11 +55,12 @@ def team_is_mexican(serializer):
 class TeamSetupDataSerializer(StrictSerializer):
     """Data of the ``team_setup`` step.
 
-    Required: ``legalName`` and ``taxId``; for a team whose country is MX also
-    ``taxRegime`` and ``postalCode``. For MX teams ``taxId`` must be a valid
-    RFC (format, real date and SAT check digit; the generic RFCs XAXX010101000
-    and XEXX010101000 are accepted) and is stored upper case, ``taxRegime`` a
-    c_RegimenFiscal code such as "601" and ``postalCode`` 5 digits.
+    Required: ``legalName`` and ``taxId``. A team whose country is MX must also
+    send ``taxRegime`` and ``postalCode``, and for it ``taxId`` must be a valid
+    RFC: its format, a real date and the SAT check digit. The generic RFCs
+    XAXX010101000 and XEXX010101000 are accepted. The RFC is stored upper case.
+    For MX, ``taxRegime`` is a c_RegimenFiscal code such as "601" and
+    ``postalCode`` is 5 digits.
     """
 
     legalName = StrictCharField(max_length=300)
@@ -142,15 +143,15 @@ class ClientSetupDataSerializer(StrictSerializer):
     Required: ``clientsImported``, a JSON integer from 0.
     """
 
-    clientsImported = StrictIntegerField(min_value=0)
+    clientsImported = StrictIntegerField(min_value=0, max_value=2_147_483_647)
 
 
 class InvoiceConfigurationDataSerializer(StrictSerializer):
     """Data of the ``invoice_configuration`` step; every field is required.
 
-    ``series`` is 1 to 10 letters (stored upper case); ``folioStart`` a JSON
-    integer from 1; ``defaultPaymentForm`` a SAT c_FormaPago code such as "03";
-    ``defaultCfdiUse`` a SAT c_UsoCFDI code such as "G03".
+    ``series`` is 1 to 10 letters, stored upper case. ``folioStart`` is a JSON
+    integer from 1. ``defaultPaymentForm`` is a SAT c_FormaPago code such as
+    "03", and ``defaultCfdiUse`` a SAT c_UsoCFDI code such as "G03".
     """
 
     series = StrictCharField(max_length=10)
@@ -201,9 +202,9 @@ class StepDataField(serializers.DictField):
 class CompleteStepSerializer(StrictSerializer):
     """Body of ``POST .../onboarding/complete-step``.
 
-    ``step`` is one of the team's step ids; ``data`` is the step's fields,
-    validated by the step's own data serializer (an empty object when left
-    out, so a step with required fields names each missing one).
+    ``step`` is one of the team's step ids. ``data`` contains the step's
+    fields, which the step's own data serializer validates. A missing ``data``
+    counts as an empty object, so the error names each required field.
     """
 
     step = StrictCharField(
