@@ -6,7 +6,10 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from connect_site.api import errors
+from connect_site.api import (
+    errors,
+    schema,  # noqa: F401  registers the bearer scheme
+)
 from members.keys import digest_api_key
 from members.models import ApiKey
 

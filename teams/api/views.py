@@ -1,16 +1,27 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from connect_site.actors import Actor
+from connect_site.api import schema
 from connect_site.api.pagination import paginated_response
 from connect_site.api.responses import created, envelope
 from members.access import team_access
 from onboarding.selectors import team_steps
 from teams import services
+from teams.api.schema import (
+    CREATE_EXAMPLES,
+    LIST_FILTER_PARAMETERS,
+    TEAM_ID_PARAMETER,
+    TeamDeletedOutput,
+    TeamOutput,
+    TeamSummaryOutput,
+)
 from teams.api.serializers import TeamUpdateSerializer, TeamWriteSerializer
 from teams.filters import TeamFilter
 from teams.models import Team
 from teams.representations import team_full, team_summary
+
+TEAM_ENVELOPE = schema.envelope("TeamEnvelope", TeamOutput())
 
 
 def validated(serializer_class, request, **kwargs):
@@ -22,17 +33,12 @@ def validated(serializer_class, request, **kwargs):
 class TeamListView(APIView):
     @extend_schema(
         operation_id="teams_list",
-        parameters=[
-            OpenApiParameter("limit", int, description="1 to 100, default 20"),
-            OpenApiParameter("offset", int, description="From 0"),
-            OpenApiParameter("status", str, enum=["active", "suspended"]),
-            OpenApiParameter(
-                "industry", str, description="Case-insensitive exact match"
-            ),
-            OpenApiParameter("country", str, description="ISO 3166-1 alpha-2"),
-            OpenApiParameter("onboarded", str, enum=["true", "false"]),
-            OpenApiParameter("search", str, description="Part of the team name"),
-        ],
+        summary="List the caller's teams, newest first",
+        parameters=schema.PAGINATION_PARAMETERS + LIST_FILTER_PARAMETERS,
+        responses={
+            200: schema.list_envelope("TeamListEnvelope", TeamSummaryOutput),
+            **schema.error_responses(400, 401),
+        },
     )
     def get(self, request):
         teams = Team.objects.visible().for_user(request.user).with_onboarding()
@@ -46,15 +52,29 @@ class TeamListView(APIView):
             filterset_class=TeamFilter,
         )
 
-    @extend_schema(operation_id="teams_create", request=TeamWriteSerializer)
+    @extend_schema(
+        operation_id="teams_create",
+        summary="Create a team; the caller becomes its owner",
+        request=TeamWriteSerializer,
+        responses={
+            201: TEAM_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 413, 415),
+        },
+        examples=CREATE_EXAMPLES,
+    )
     def post(self, request):
         data = validated(TeamWriteSerializer, request)
         team = services.team_create(actor=Actor.from_request(request), data=data)
         return created(team_full(team, team_steps(team)), "Team created successfully")
 
 
+@extend_schema(parameters=[TEAM_ID_PARAMETER])
 class TeamDetailView(APIView):
-    @extend_schema(operation_id="teams_retrieve")
+    @extend_schema(
+        operation_id="teams_retrieve",
+        summary="Get a team",
+        responses={200: TEAM_ENVELOPE, **schema.error_responses(401, 403, 404)},
+    )
     def get(self, request, team_id):
         access = team_access(
             actor=Actor.from_request(request), team_id=team_id, permission="team.read"
@@ -64,7 +84,15 @@ class TeamDetailView(APIView):
             "Team retrieved successfully",
         )
 
-    @extend_schema(operation_id="teams_update", request=TeamUpdateSerializer)
+    @extend_schema(
+        operation_id="teams_update",
+        summary="Update the given fields; settings, branding and metadata merge",
+        request=TeamUpdateSerializer,
+        responses={
+            200: TEAM_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 404, 413, 415),
+        },
+    )
     def put(self, request, team_id):
         actor = Actor.from_request(request)
         access = team_access(actor=actor, team_id=team_id, permission="team.update")
@@ -72,11 +100,26 @@ class TeamDetailView(APIView):
         team = services.team_update(actor=actor, team=access.team, data=data)
         return envelope(team_full(team, team_steps(team)), "Team updated successfully")
 
-    @extend_schema(operation_id="teams_partial_update", request=TeamUpdateSerializer)
+    @extend_schema(
+        operation_id="teams_partial_update",
+        summary="The same merge as PUT",
+        request=TeamUpdateSerializer,
+        responses={
+            200: TEAM_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 404, 413, 415),
+        },
+    )
     def patch(self, request, team_id):
         return self.put(request, team_id)
 
-    @extend_schema(operation_id="teams_destroy")
+    @extend_schema(
+        operation_id="teams_destroy",
+        summary="Delete a team: hidden from the API, kept for staff to restore",
+        responses={
+            200: schema.envelope("TeamDeletedEnvelope", TeamDeletedOutput()),
+            **schema.error_responses(401, 403, 404),
+        },
+    )
     def delete(self, request, team_id):
         actor = Actor.from_request(request)
         access = team_access(actor=actor, team_id=team_id, permission="team.delete")
