@@ -47,7 +47,7 @@ class RequestIdMiddleware:
 
 
 class ApiLanguageMiddleware:
-    """Answer the API in English whatever the Accept-Language header says.
+    """Serve API responses in English whatever the Accept-Language header says.
 
     The API's own messages are English, and Django REST framework's would
     otherwise follow the site's Spanish default, mixing two languages in one

@@ -28,7 +28,7 @@ def not_found(request, exception=None):
 
 @csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Answer any URL under the API path that no endpoint matches.
+    """Return the JSON 404 for a URL under the API path that no endpoint matches.
 
     Routed last under /v2/connect/, so the JSON 404 holds with DEBUG on too,
     where Django would otherwise render its HTML debug page. It is exempt

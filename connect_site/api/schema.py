@@ -1,8 +1,8 @@
 """OpenAPI pieces that every app's views share: envelopes, errors and auth.
 
-Views build their JSON by hand (see each app's ``representations``), so
-these serializers only describe shapes for drf-spectacular; none of them
-validates or renders a request.
+Views build their JSON by hand in each app's ``representations`` module.
+These serializers only describe those shapes to drf-spectacular, and none of
+them validates a request or renders a response.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension

@@ -1,4 +1,4 @@
-"""Each validation rule of a team answers 400 naming the field, and saves nothing."""
+"""Each validation rule of a team returns 400 naming the field and saves nothing."""
 
 import pytest
 
