@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
@@ -27,6 +29,10 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("", include("connect_site.web.urls")),
 ]
+
+# The benchmarks' bare views (bench/urls.py), only when CONNECT_BENCH=1.
+if os.environ.get("CONNECT_BENCH") == "1":
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 handler400 = "connect_site.views.bad_request"
 handler404 = "connect_site.views.not_found"
