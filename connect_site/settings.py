@@ -296,9 +296,9 @@ LOGGING = {
     },
 }
 
-# Webhook delivery (integrations/delivery.py). The sweep re-queues due
-# deliveries, retries included, so retries wait for it: without REDIS_URL no
-# beat runs, and a development site sends each delivery once, in-process.
+# Webhook delivery (integrations/delivery.py). Retries are sent when the
+# periodic sweep re-queues them. Without REDIS_URL no beat runs, so a
+# development site sends each delivery once, in-process, and never retries.
 CONNECT_DELIVERY_SWEEP_SECONDS = float(
     os.environ.get("CONNECT_DELIVERY_SWEEP_SECONDS", "5")
 )

@@ -2,9 +2,9 @@
 
 The database is the source of truth and Celery messages are only hints. A
 worker claims a delivery with a lease (``locked_until``) through one
-conditional UPDATE, so two workers never send the same attempt at once; a
-delivery whose worker died is picked up again by ``deliveries_requeue_due``
-once its lease has expired.
+conditional UPDATE, so two workers never send the same attempt at once. When
+a worker dies, ``deliveries_requeue_due`` queues its delivery again once the
+lease has expired.
 """
 
 import email.utils
@@ -236,7 +236,7 @@ def retry_delay(attempt_number, *, rng=random):
 
 
 def parse_retry_after(value, *, now=None):
-    """Return the seconds a ``Retry-After`` header asks to wait, or None.
+    """Return the delay in seconds that a ``Retry-After`` header requests, or None.
 
     Accepts delay-seconds and HTTP dates (RFC 9110, section 10.2.3); a date
     in the past means 0. Returns None for a missing or invalid value.

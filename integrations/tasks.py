@@ -1,4 +1,4 @@
-"""Celery tasks of webhook delivery; each one takes ids and calls integrations.delivery."""
+"""Celery tasks of webhook delivery. Each takes ids and calls integrations.delivery."""
 
 import logging
 
@@ -24,13 +24,13 @@ _MARGIN = settings.CONNECT_DELIVERY_LEASE_MARGIN_SECONDS
     time_limit=_SEND_BUDGET + _MARGIN * 2 / 3,
 )
 def deliver(delivery_pk):
-    """Send one attempt of a delivery, if it is still due and nobody holds it."""
+    """Send one attempt of a delivery, if it is still due and no live lease holds it."""
     delivery.attempt_delivery(delivery_pk)
 
 
 @shared_task(ignore_result=True)
 def sweep_due_deliveries():
-    """Queue due deliveries that no live worker holds; Celery beat runs it."""
+    """Queue due deliveries that no live lease holds. Celery beat runs it."""
     delivery.deliveries_requeue_due()
 
 

@@ -1,9 +1,9 @@
 """A real webhook receiver on 127.0.0.1 for delivery tests.
 
 ``WebhookReceiver`` is a threaded ``http.server`` that records every
-request's headers and raw body, and answers each path with a programmable
-sequence of responses (status, delay, headers, body). Once a path's
-sequence is used up it answers 200.
+request's headers and raw body. It responds to each path with a programmable
+sequence of responses (status, delay, headers, body), then with 200 once the
+sequence is used up.
 """
 
 import base64
@@ -108,7 +108,7 @@ class WebhookReceiver:
         return f"http://{host}:{port}{path}"
 
     def script(self, path, *replies):
-        """Answer the next requests to ``path`` with ``replies``, in order."""
+        """Respond to the next requests to ``path`` with ``replies``, in order."""
         with self._condition:
             self._replies.setdefault(path, []).extend(replies)
 
@@ -117,7 +117,7 @@ class WebhookReceiver:
             return [r for r in self.requests if path is None or r.path == path]
 
     def wait_for(self, count, *, path=None, timeout=15.0):
-        """Wait until ``count`` requests (to ``path``) arrived; return them."""
+        """Wait until ``count`` requests to ``path`` (or any path) arrived and return them."""
         deadline = time.monotonic() + timeout
         with self._condition:
             while True:

@@ -1,8 +1,8 @@
 """Webhook delivery in-process: signing, retry timing, leases and outcomes.
 
 These tests send real HTTP requests to a receiver on 127.0.0.1 and call the
-delivery functions directly; test_delivery_worker.py runs them through a
-Celery worker.
+delivery functions directly. test_delivery_worker.py sends deliveries through
+a Celery worker.
 """
 
 import base64
@@ -31,7 +31,7 @@ from integrations.secrets import encrypt_secret, generate_secret
 from integrations.tests.receiver import Reply, WebhookReceiver
 from teams.tests.factories import TeamFactory
 
-# The integration of the source page's "Set Up Team Integrations" example.
+# The documented example integration, whose secret is a plain (non-whsec_) one.
 PAGE_INTEGRATION = {
     "type": "webhook",
     "name": "Team Payment Notifications",
