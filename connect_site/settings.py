@@ -319,7 +319,7 @@ CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS = 1.0
 CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS = int(
     os.environ.get("CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS", str(5 * 24 * 60 * 60))
 )
-# The longest Retry-After (seconds) that a 429 or 503 answer can impose.
+# The maximum Retry-After, in seconds, that a 429 or 503 response can impose.
 CONNECT_WEBHOOK_RETRY_AFTER_MAX_SECONDS = 24 * 60 * 60
 CELERY_BEAT_SCHEDULE = {
     "sweep-due-deliveries": {
