@@ -99,16 +99,16 @@ class TeamSetupDataSerializer(StrictSerializer):
             )
         return value
 
-    def validate(self, attrs):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Made required here rather than in validate(), so that a missing
+        # field is reported together with the other fields' errors.
         if team_is_mexican(self):
-            missing = {
-                name: ["This field is required for teams in Mexico."]
-                for name in ("taxRegime", "postalCode")
-                if name not in attrs
-            }
-            if missing:
-                raise serializers.ValidationError(missing)
-        return attrs
+            for name in ("taxRegime", "postalCode"):
+                self.fields[name].required = True
+                self.fields[name].error_messages["required"] = (
+                    "This field is required for teams in Mexico."
+                )
 
 
 class PaymentIntegrationDataSerializer(StrictSerializer):

@@ -419,3 +419,22 @@ def test_team_outside_mexico_checks_postal_code_shape(owner, owner_client):
             "'#' is not a postal code; use 3 to 12 letters, digits, spaces or hyphens."
         ]
     }
+
+
+def test_mexican_team_setup_names_every_missing_field(team, owner_client):
+    response = owner_client.post(
+        f"/v2/connect/teams/{team.public_id}/onboarding/complete-step",
+        {"step": "team_setup", "data": {"taxId": "ABC680524P74"}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "data.legalName": [REQUIRED],
+        "data.taxId": [
+            "'ABC680524P74' has an invalid check digit: its last character does "
+            "not match the characters before it. Check the RFC for typos."
+        ],
+        "data.taxRegime": ["This field is required for teams in Mexico."],
+        "data.postalCode": ["This field is required for teams in Mexico."],
+    }
