@@ -1,4 +1,4 @@
-"""The email that tells a team's owners their integration was disabled."""
+"""The email sent to a team's owners when their integration is disabled."""
 
 import logging
 from smtplib import SMTPException
@@ -112,7 +112,7 @@ def integration_disabled_email_send(integration_pk):
         subject, body = integration_disabled_email_build(integration)
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     logger.info(
-        "Told %s owners that integration %s was disabled",
+        "Sent the disabled-integration email to %s owners of integration %s",
         len(recipients),
         integration.public_id,
     )

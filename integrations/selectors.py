@@ -35,7 +35,7 @@ def deliveries_for_integration(*, integration):
 def delivery_get(*, team, delivery_id):
     """Return the team's delivery with its attempts, or 404.
 
-    Deliveries of a deleted integration answer 404 like the integration.
+    Deliveries of a deleted integration get a 404, like the integration.
     """
     delivery = (
         Delivery.objects.filter(

@@ -258,10 +258,10 @@ def integration_rotate_secret(*, actor, integration, secret=None):
 def integration_require_receiving(integration):
     """Raise Conflict unless deliveries to ``integration`` would be sent."""
     if integration.status == IntegrationStatus.DISABLED:
+        reason = integration.disabled_reason.rstrip(". ") or "deliveries kept failing"
         raise errors.Conflict(
-            "This integration is disabled: "
-            f"{integration.disabled_reason or 'deliveries kept failing'}. "
-            "Fix the endpoint, then re-enable it with isActive: true."
+            f"This integration is disabled ({reason}). Fix the endpoint, then "
+            "re-enable it with isActive: true."
         )
     if not integration.is_active:
         raise errors.Conflict(
@@ -330,7 +330,7 @@ def integration_disable(*, integration, reason, actor=None):
     """Disable a failing integration, fail its pending deliveries, tell its owners.
 
     The delivery engine calls it when deliveries keep failing or an endpoint
-    answers 410 Gone. Disabling an already disabled integration changes
+    returns 410 Gone. Disabling an already disabled integration changes
     nothing and sends no second email.
     """
     from integrations.emails import integration_disabled_email_send
@@ -447,7 +447,7 @@ def event_publish_from_api(*, actor, team, event_type, data):
     """Publish a ``payment.*``, ``invoice.*`` or ``client.*`` event for ``team``.
 
     Checks that the type is in the catalog and open to callers, that the
-    caller holds the permission for its prefix, and that ``data`` is at most
+    caller has the permission for its prefix, and that ``data`` is at most
     256 KB as compact JSON.
     """
     from integrations.events import event_publish

@@ -52,6 +52,12 @@ NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
 # Characters of the numeric IPv4 spellings that resolvers accept: decimal,
 # octal with a leading 0, hexadecimal with 0x, one to four dotted parts.
 NUMERIC_HOST = re.compile(r"^[0-9a-fA-FxX.]+$")
+# A DNS name after IDNA encoding: dot-separated labels of letters, digits,
+# hyphens and underscores, each 1 to 63 characters, 253 in all.
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+    r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$"
+)
 
 
 class ForbiddenAddress(httpx.ConnectError):
@@ -185,6 +191,10 @@ def validate_webhook_url(url):
     A name that does not resolve is accepted, because the receiver may not
     exist yet; the send-time check still applies to it.
     """
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise _invalid_url(
+            "The URL contains spaces or control characters; percent-encode them."
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -207,6 +217,11 @@ def validate_webhook_url(url):
     literal = parse_host_address(host)
     if literal is not None:
         addresses = [literal]
+    elif not HOST_NAME.match(host.rstrip(".")):
+        raise _invalid_url(
+            f"The host {parts.hostname} is not a valid domain name; use a name "
+            "such as hooks.example.com."
+        )
     else:
         try:
             addresses = resolve_host(host, port or 443)
@@ -226,6 +241,15 @@ def validate_webhook_url(url):
         and all(is_loopback(address) for address in addresses)
     ):
         raise _invalid_url("Use https; plain http is not accepted for webhooks.")
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        # The delivery engine sends with httpx, so a URL it cannot parse
+        # could never be delivered.
+        raise _invalid_url(
+            f"The URL cannot be sent to: {exc}. Use a URL such as "
+            "https://hooks.example.com/webhooks."
+        ) from exc
     return url
 
 

@@ -6,9 +6,6 @@ from connect_site.api.fields import StrictCharField, StrictSerializer
 from integrations import catalog
 from integrations.secrets import secret_format_error
 
-# A subscription lists each catalog type at most once.
-EVENTS_MAX_LENGTH = len(catalog.EVENT_TYPES)
-
 
 class StrictBooleanField(serializers.BooleanField):
     """Accept only JSON true or false, not "yes", 1 or "true"."""

@@ -223,7 +223,7 @@ def test_retry_of_disabled_integration_is_409(owner_client, integration):
     delivery.refresh_from_db()
     assert response.status_code == 409
     assert response.json()["error"]["message"] == (
-        "This integration is disabled: The endpoint sent 410 Gone.. Fix the "
+        "This integration is disabled (The endpoint sent 410 Gone). Fix the "
         "endpoint, then re-enable it with isActive: true."
     )
     assert delivery.status == DeliveryStatus.FAILED

@@ -216,6 +216,19 @@ def test_save_accepts_name_resolving_to_public(monkeypatch):
             "webhook-signature header instead.",
         ),
         (
+            "https://exa mple.com/",
+            "The URL contains spaces or control characters; percent-encode them.",
+        ),
+        (
+            "https://hooks.example.com/a\nb",
+            "The URL contains spaces or control characters; percent-encode them.",
+        ),
+        (
+            "https://bad!host.example.com/",
+            "The host bad!host.example.com is not a valid domain name; use a name "
+            "such as hooks.example.com.",
+        ),
+        (
             "https://hooks.example.com:99999/",
             "The URL cannot be parsed; use a URL such as "
             "https://hooks.example.com/webhooks.",
