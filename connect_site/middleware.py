@@ -7,6 +7,7 @@ import time
 from django.utils import translation
 
 from connect_site.request_id import new_request_id, reset_request_id, set_request_id
+from connect_site.views import api_not_found
 
 logger = logging.getLogger("connect.requests")
 
@@ -15,6 +16,12 @@ API_PREFIX = "/v2/"
 # A caller's own request id is kept only when it is short and plain, so that
 # nothing odd reaches the logs through it.
 CALLER_REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape_control_characters(text):
+    """Spell control characters as ``\\xNN`` so a path cannot forge log lines."""
+    return CONTROL_CHARACTER.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
 
 
 class RequestIdMiddleware:
@@ -29,7 +36,12 @@ class RequestIdMiddleware:
         token = set_request_id(request.request_id)
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            if request.path.startswith(API_PREFIX) and "\x00" in request.path:
+                # No public id contains NUL, and PostgreSQL rejects it in a
+                # query with a ValueError, so such a path is a 404 up front.
+                response = api_not_found(request)
+            else:
+                response = self.get_response(request)
         finally:
             reset_request_id(token)
         duration_ms = (time.perf_counter() - started) * 1000
@@ -38,7 +50,7 @@ class RequestIdMiddleware:
             "request_id=%s method=%s path=%s status=%s duration_ms=%.1f",
             request.request_id,
             request.method,
-            request.path,
+            escape_control_characters(request.path),
             response.status_code,
             duration_ms,
             extra={"request_id": request.request_id},

@@ -247,3 +247,26 @@ def test_each_request_logs_one_line(owner_client, caplog):
     )
     assert float(message.rsplit("=", 1)[1]) >= 0
     assert records[0].request_id == response["X-Request-Id"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/v2/connect/teams/team_%00", "/v2/connect/teams/team_%00/members"]
+)
+def test_nul_byte_in_path_answers_404(owner_client, path):
+    response = owner_client.get(path)
+
+    assert response.status_code == 404
+    assert error_of(response) == envelope(
+        "not_found", "No API endpoint matches this URL."
+    )
+
+
+def test_log_line_escapes_control_characters_in_path(owner_client, caplog):
+    caplog.set_level(logging.INFO, logger="connect.requests")
+
+    owner_client.get("/v2/connect/teams%0Aforged=1")
+
+    records = [r for r in caplog.records if r.name == "connect.requests"]
+    message = records[0].getMessage()
+    assert "\n" not in message
+    assert "path=/v2/connect/teams\\x0aforged=1 status=404" in message
