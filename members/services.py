@@ -307,9 +307,11 @@ def member_update(*, actor, team, membership, role=None, permissions=UNCHANGED):
     new_role = validate_role(role) if role is not None else None
 
     with transaction.atomic():
+        # The owner rows are locked before the caller's authority is read, so
+        # an owner demoted by a concurrent request acts with its new role.
+        owner_pks = lock_active_owners(team=team)
         authority = CallerAuthority(actor=actor, team=team)
         authority.require("members.update")
-        owner_pks = lock_active_owners(team=team)
         membership = lock_open_member(team=team, membership=membership)
         authority.require_can_manage(membership)
 
@@ -372,9 +374,11 @@ def member_remove(*, actor, team, membership):
     membership's current status.
     """
     with transaction.atomic():
+        # The owner rows are locked before the caller's authority is read, so
+        # an owner demoted by a concurrent request acts with its new role.
+        owner_pks = lock_active_owners(team=team)
         authority = CallerAuthority(actor=actor, team=team)
         authority.require("members.remove")
-        owner_pks = lock_active_owners(team=team)
         membership = lock_open_member(team=team, membership=membership)
         authority.require_can_manage(membership)
         if (
