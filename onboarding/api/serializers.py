@@ -208,9 +208,10 @@ class CompleteStepSerializer(StrictSerializer):
     """
 
     step = StrictCharField(
+        max_length=40,
         help_text="One of the team's steps, as chosen when the team was created: "
         + ", ".join(step.id for step in CATALOG)
-        + " by default."
+        + " by default.",
     )
     data = StepDataField(required=False, default=dict)
 

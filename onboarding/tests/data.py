@@ -1,6 +1,6 @@
-"""Request bodies of the API reference page and valid data for each step."""
+"""The documented example bodies of the onboarding API and valid step data."""
 
-# The page's complete-step request.
+# The documented complete-step example request.
 COMPLETE_STEP_REQUEST = {
     "step": "payment_integration",
     "data": {
@@ -34,9 +34,9 @@ VALID_STEP_DATA = {
     "invoice_configuration": INVOICE_CONFIGURATION_DATA,
 }
 
-# The page's onboarding status, for the steps not yet completed. Those keep
-# exactly the page's keys; completed steps add completedBy, required and
-# description.
+# The documented onboarding status of each step before it is completed, with
+# exactly the documented keys. A completed step adds completedAt and
+# completedBy, and keeps required and description.
 INCOMPLETE_STEPS = {
     "team_setup": {
         "id": "team_setup",

@@ -63,7 +63,7 @@ def test_new_team_status_starts_at_team_setup(team, owner_client):
     }
 
 
-def test_page_complete_step_request_is_answered(team, owner_member, owner_client):
+def test_complete_step_example_request_succeeds(team, owner_member, owner_client):
     response = owner_client.post(
         complete_url(team), COMPLETE_STEP_REQUEST, format="json"
     )
@@ -302,3 +302,45 @@ def test_completion_writes_audit_entry(team, owner, owner_client):
         "data": COMPLETE_STEP_REQUEST["data"],
         "firstCompletion": True,
     }
+
+
+def test_overlong_step_is_rejected_by_length(team, owner_client):
+    response = owner_client.post(
+        complete_url(team), {"step": "x" * 41, "data": {}}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "step": ["Ensure this field has no more than 40 characters."]
+    }
+
+
+def test_null_data_is_rejected(team, owner_client):
+    response = owner_client.post(
+        complete_url(team), {"step": "client_setup", "data": None}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "data": ["This field may not be null."]
+    }
+
+
+def test_missing_data_names_required_fields(team, owner_client):
+    response = owner_client.post(
+        complete_url(team), {"step": "client_setup"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "data.clientsImported": ["This field is required."]
+    }
+
+
+def test_trailing_slash_url_completes_step(team, owner_client):
+    response = owner_client.post(
+        complete_url(team) + "/", COMPLETE_STEP_REQUEST, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["message"] == "Step completed successfully"
