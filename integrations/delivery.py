@@ -550,6 +550,10 @@ def delivery_record_attempt(*, delivery, lease_end, attempted_at, result, log_ex
             fields["next_attempt_at"] = finished_at + timedelta(seconds=delay)
 
     with transaction.atomic():
+        # Lock the integration before the delivery, in the order that
+        # delivery_claim and integration_disable use, so they cannot deadlock.
+        integrations = Integration.objects.filter(pk=integration.pk)
+        list(integrations.select_for_update().values_list("pk", flat=True))
         attempt = DeliveryAttempt.objects.create(
             delivery=delivery,
             attempted_at=attempted_at,
@@ -561,7 +565,6 @@ def delivery_record_attempt(*, delivery, lease_end, attempted_at, result, log_ex
         updated = Delivery.objects.filter(
             pk=delivery.pk, locked_until=lease_end
         ).update(**fields)
-        integrations = Integration.objects.filter(pk=integration.pk)
         if result.is_success:
             integrations.update(last_delivery_at=finished_at, failing_since=None)
         else:

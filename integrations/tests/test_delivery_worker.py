@@ -237,6 +237,24 @@ def test_worker_signs_with_both_secrets_during_rotation(team, receiver, start_wo
     assert new_signature != old_signature
 
 
+def test_worker_sweep_sends_delivery_without_message(team, receiver, start_worker):
+    integration = make_integration(team, url=receiver.url("/hook"), secret=PAGE_SECRET)
+    with transaction.atomic():
+        event = event_publish(team=team, event_type="invoice.paid", data=PAYMENT_DATA)
+    # The integration is not subscribed to invoice.paid, so no message is
+    # queued: only the sweep can find this row, as after a broker restart.
+    delivery = Delivery.objects.create(
+        event=event, integration=integration, next_attempt_at=timezone.now()
+    )
+
+    start_worker()
+
+    [request] = receiver.wait_for(1, path="/hook")
+    assert request.body == bytes(event.body)
+    assert request.verify(PAGE_SECRET)
+    wait_for_status(delivery, DeliveryStatus.SUCCEEDED)
+
+
 def test_worker_killed_mid_delivery_loses_nothing(team, receiver, start_worker):
     worker_env = {
         "CONNECT_WEBHOOK_TIMEOUT": "2",
