@@ -70,8 +70,11 @@ def onboarding_step_complete(*, actor, team, step_id, data, link=None):
     data and keeps its first completion time and member. Every completion adds
     a StepCompletion row and an ``onboarding.step_completed`` event; the
     completion that finishes the last required step also publishes
-    ``onboarding.completed``, once. ``link`` is the hosted onboarding link
-    the person came through, if any. Returns the team's ordered TeamStep rows.
+    ``onboarding.completed``, once. In ``onboarding.step_completed``,
+    ``completedAt`` is the step's first completion time. In
+    ``onboarding.completed`` it is the time the last required step was done.
+    ``link`` is the hosted onboarding link the person came through, if any.
+    Returns the team's ordered TeamStep rows.
     """
     with transaction.atomic():
         # Locking every step row of the team serializes concurrent completions,
