@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Q
 from rest_framework.response import Response
 
 from connect_site.api import errors
@@ -10,6 +11,8 @@ from connect_site.api.parsers import text_problem
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# The query parameter that pins later pages to the rows of the first one.
+SNAPSHOT_PARAMETER = "asOf"
 
 
 def parse_non_negative_int(params, name, default, minimum, maximum=None):
@@ -32,10 +35,10 @@ def parse_non_negative_int(params, name, default, minimum, maximum=None):
     return value
 
 
-def filter_queryset(request, queryset, filterset_class):
+def filter_queryset(request, queryset, filterset_class, extra_parameters=()):
     """Apply a django-filter FilterSet, rejecting unknown or invalid parameters."""
     params = request.query_params
-    allowed = {"limit", "offset"}
+    allowed = {"limit", "offset", *extra_parameters}
     if filterset_class is not None:
         allowed |= set(filterset_class.base_filters)
     unknown = sorted(name for name in params if name not in allowed)
@@ -73,13 +76,50 @@ def filter_queryset(request, queryset, filterset_class):
     return filterset.qs
 
 
-def paginated_response(request, queryset, *, serialize, message, filterset_class=None):
-    """Filter, count and slice ``queryset`` and answer the contract's list shape.
+def pin_snapshot(request, queryset):
+    """Keep only the rows that sort at or after the row named by ``asOf``.
+
+    Rows come newest first by (created_at, pk). Later pages carry the first
+    page's newest row in ``asOf``, so rows inserted since then do not shift
+    the offsets and pages neither repeat nor skip a row. The anchor is looked
+    up in ``queryset`` itself, so ``asOf`` cannot probe ids the caller cannot
+    see.
+    """
+    anchor_id = request.query_params.get(SNAPSHOT_PARAMETER)
+    if anchor_id is None:
+        return queryset
+    anchor = queryset.filter(public_id=anchor_id).values("created_at", "pk").first()
+    if anchor is None:
+        message = (
+            f"{SNAPSHOT_PARAMETER} must be an id from this list, as given in a next "
+            "URL. Start again from the first page."
+        )
+        raise errors.ValidationFailed(
+            f"Invalid {SNAPSHOT_PARAMETER}: {message}",
+            fields={SNAPSHOT_PARAMETER: [message]},
+        )
+    return queryset.filter(
+        Q(created_at__lt=anchor["created_at"])
+        | Q(created_at=anchor["created_at"], pk__lte=anchor["pk"])
+    )
+
+
+def paginated_response(
+    request, queryset, *, serialize, message, filterset_class=None, snapshot=False
+):
+    """Filter, count and slice ``queryset`` and return the contract's list shape.
 
     Two queries whatever the limit: one count and one page. ``serialize`` turns a
     page of rows into a list of dicts, so it may batch any related reads.
+
+    With ``snapshot``, ``next`` carries ``asOf`` (see pin_snapshot), at the cost
+    of one more query on the following pages. It needs rows with ``public_id``
+    and ``created_at``, ordered by ``-created_at`` then ``-pk``.
     """
-    queryset = filter_queryset(request, queryset, filterset_class)
+    extra_parameters = [SNAPSHOT_PARAMETER] if snapshot else []
+    queryset = filter_queryset(request, queryset, filterset_class, extra_parameters)
+    if snapshot:
+        queryset = pin_snapshot(request, queryset)
     limit = parse_non_negative_int(
         request.query_params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT
     )
@@ -94,6 +134,8 @@ def paginated_response(request, queryset, *, serialize, message, filterset_class
         params = request.query_params.copy()
         params["limit"] = str(limit)
         params["offset"] = str(offset + limit)
+        if snapshot and SNAPSHOT_PARAMETER not in params and offset == 0:
+            params[SNAPSHOT_PARAMETER] = rows[0].public_id
         # The base comes from settings, not from the Host header, so a
         # forged Host cannot steer clients to another server.
         next_url = (

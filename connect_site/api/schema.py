@@ -115,3 +115,12 @@ PAGINATION_PARAMETERS = [
         description="Rows to skip, from 0.",
     ),
 ]
+
+SNAPSHOT_PARAMETER = OpenApiParameter(
+    "asOf",
+    str,
+    description=(
+        "Set by the next URL: the id of the first page's newest row. Rows "
+        "created after it are left out, so pages neither repeat nor skip rows."
+    ),
+)

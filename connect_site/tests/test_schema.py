@@ -60,6 +60,7 @@ def test_schema_describes_list_query_parameters(openapi):
 
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert names == {
+        "asOf",
         "limit",
         "offset",
         "status",

@@ -34,7 +34,11 @@ class TeamListView(APIView):
     @extend_schema(
         operation_id="teams_list",
         summary="List the caller's teams, newest first",
-        parameters=schema.PAGINATION_PARAMETERS + LIST_FILTER_PARAMETERS,
+        parameters=[
+            *schema.PAGINATION_PARAMETERS,
+            schema.SNAPSHOT_PARAMETER,
+            *LIST_FILTER_PARAMETERS,
+        ],
         responses={
             200: schema.list_envelope("TeamListEnvelope", TeamSummaryOutput),
             **schema.error_responses(400, 401),
@@ -50,6 +54,7 @@ class TeamListView(APIView):
             serialize=lambda rows: [team_summary(team) for team in rows],
             message="Teams retrieved successfully",
             filterset_class=TeamFilter,
+            snapshot=True,
         )
 
     @extend_schema(

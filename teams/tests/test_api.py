@@ -14,7 +14,8 @@ from teams.tests.factories import TeamFactory
 pytestmark = pytest.mark.django_db
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-BASE = "http://127.0.0.1:8000/v2/connect/teams"
+HOST = "http://127.0.0.1:8000"
+BASE = f"{HOST}/v2/connect/teams"
 
 
 def complete_steps(team, *step_ids):
@@ -207,31 +208,65 @@ def test_list_breaks_created_at_ties_by_id(owner, owner_client):
 def test_list_pages_with_limit_offset_and_next(owner, owner_client):
     teams = [TeamFactory(owner=owner, industry="Retail") for _ in range(5)]
     newest_first = [team.public_id for team in reversed(teams)]
+    as_of = newest_first[0]
 
     first = owner_client.get("/v2/connect/teams?limit=2&industry=retail")
-    second = owner_client.get(
-        first.json()["next"].removeprefix("http://127.0.0.1:8000")
-    )
-    last = owner_client.get(second.json()["next"].removeprefix("http://127.0.0.1:8000"))
+    second = owner_client.get(first.json()["next"].removeprefix(HOST))
+    last = owner_client.get(second.json()["next"].removeprefix(HOST))
 
     assert ids_of(first) == newest_first[0:2]
     assert first.json()["totalResults"] == 5
     assert first.json()["hasMore"] is True
-    assert first.json()["next"] == f"{BASE}?industry=retail&limit=2&offset=2"
+    assert first.json()["next"] == (
+        f"{BASE}?asOf={as_of}&industry=retail&limit=2&offset=2"
+    )
     assert ids_of(second) == newest_first[2:4]
-    assert second.json()["next"] == f"{BASE}?industry=retail&limit=2&offset=4"
+    assert second.json()["next"] == (
+        f"{BASE}?asOf={as_of}&industry=retail&limit=2&offset=4"
+    )
     assert ids_of(last) == newest_first[4:5]
     assert last.json()["hasMore"] is False
     assert last.json()["next"] is None
 
 
+def test_list_pages_ignore_teams_created_meanwhile(owner, owner_client):
+    teams = [TeamFactory(owner=owner) for _ in range(4)]
+    newest_first = [team.public_id for team in reversed(teams)]
+
+    first = owner_client.get("/v2/connect/teams?limit=2")
+    TeamFactory(owner=owner)
+    TeamFactory(owner=owner)
+    second = owner_client.get(first.json()["next"].removeprefix(HOST))
+
+    assert ids_of(first) == newest_first[0:2]
+    assert ids_of(second) == newest_first[2:4]
+    assert second.json()["totalResults"] == 4
+
+
+def test_list_rejects_as_of_of_another_users_team(owner_client, make_user):
+    other = TeamFactory(owner=make_user())
+
+    response = owner_client.get(f"/v2/connect/teams?asOf={other.public_id}")
+
+    message = (
+        "asOf must be an id from this list, as given in a next URL. "
+        "Start again from the first page."
+    )
+    assert response.status_code == 400
+    assert error_of(response) == validation_error(
+        f"Invalid asOf: {message}", {"asOf": [message]}
+    )
+
+
 def test_list_next_ignores_forged_host_header(owner, owner_client):
     TeamFactory(owner=owner)
-    TeamFactory(owner=owner)
+    newest = TeamFactory(owner=owner)
 
     response = owner_client.get("/v2/connect/teams?limit=1", HTTP_HOST="localhost")
 
-    assert response.json()["next"] == f"{BASE}?limit=1&offset=1"
+    assert response.json()["next"] == (
+        f"{BASE}?asOf={newest.public_id}&limit=1&offset=1"
+    )
 
 
 def test_list_offset_past_the_end_is_empty(owner, owner_client):
@@ -336,7 +371,7 @@ def test_list_rejects_bad_query_parameter(owner_client, query, name, message):
 def test_list_rejects_unknown_query_parameter(owner_client):
     response = owner_client.get("/v2/connect/teams?sort=name")
 
-    allowed = "country, industry, limit, offset, onboarded, search, status"
+    allowed = "asOf, country, industry, limit, offset, onboarded, search, status"
     assert response.status_code == 400
     assert error_of(response) == validation_error(
         f"Unknown query parameter sort. Allowed: {allowed}.",
