@@ -1,7 +1,12 @@
 """Fixtures shared by every app's tests."""
 
 import ipaddress
+import os
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -91,3 +96,142 @@ def owner(make_user):
 @pytest.fixture
 def owner_client(owner, make_key_client):
     return make_key_client(owner)
+
+
+class CeleryWorkerProcess:
+    """A Celery worker subprocess and where its log goes."""
+
+    def __init__(self, process, log_path, env):
+        self.process = process
+        self.log_path = log_path
+        self.env = env
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.process.poll() is None:
+            # SIGTERM asks Celery for a warm shutdown: the current task ends.
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def use_celery_broker(app, broker_url, always_eager):
+    """Point this process's Celery app at ``broker_url`` and return the old values.
+
+    The cached broker connections are dropped, as Celery does after a fork,
+    so the next task is published to the new broker.
+    """
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = broker_url
+    app.conf.task_always_eager = always_eager
+    return previous
+
+
+def worker_database_url(connection):
+    settings_dict = connection.settings_dict
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "celery_worker_process needs PostgreSQL so that the worker sees the "
+            "test database; set DATABASE_URL=postgres://..."
+        )
+    user = settings_dict.get("USER") or ""
+    password = settings_dict.get("PASSWORD") or ""
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """Return ``start(extra_env=None, queues="connect", redis_url=None)``.
+
+    ``start`` runs ``celery -A connect_site worker --pool=solo`` as a
+    subprocess against the test database and a Redis broker, waits until the
+    worker logs that it is ready, and points this process's Celery app at the
+    same broker with eager execution off. ``redis_url`` defaults to
+    REDIS_URL, then to redis://127.0.0.1:6379/3; use a Redis database of your
+    own. The queue is purged before the worker starts. Rows must be committed
+    to be seen, hence ``transactional_db``. Workers stop at teardown, before
+    the database is flushed.
+    """
+    from django.db import connection
+
+    from connect_site.celery import app
+
+    workers = []
+    previous_broker = None
+
+    def start(extra_env=None, queues="connect", redis_url=None, timeout=60):
+        nonlocal previous_broker
+        redis_url = (
+            redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3"
+        )
+        if previous_broker is None:
+            previous_broker = use_celery_broker(app, redis_url, always_eager=False)
+            app.control.purge()
+
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "connect_site.settings",
+            "DATABASE_URL": worker_database_url(connection),
+            "REDIS_URL": redis_url,
+            "CONN_MAX_AGE": "0",
+            **(extra_env or {}),
+        }
+        log_path = tmp_path / f"celery-worker-{len(workers)}.log"
+        celery = Path(sys.executable).with_name("celery")
+        command = [
+            str(celery),
+            "-A",
+            "connect_site",
+            "worker",
+            "-Q",
+            queues,
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"pytest-{os.getpid()}-{len(workers)}@%h",
+        ]
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(
+                command,
+                cwd=Path(__file__).resolve().parent,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        worker = CeleryWorkerProcess(process, log_path, env)
+        workers.append(worker)
+
+        deadline = time.monotonic() + timeout
+        while " ready." not in worker.log():
+            if process.poll() is not None:
+                pytest.fail(f"The Celery worker exited early:\n{worker.log()[-3000:]}")
+            if time.monotonic() > deadline:
+                worker.stop()
+                pytest.fail(
+                    f"The Celery worker was not ready after {timeout} s:\n"
+                    f"{worker.log()[-3000:]}"
+                )
+            time.sleep(0.2)
+        return worker
+
+    yield start
+
+    for worker in workers:
+        worker.stop()
+    if previous_broker is not None:
+        use_celery_broker(app, *previous_broker)
