@@ -179,7 +179,11 @@ def team_delete(*, actor, team):
 
 
 def team_restore(*, actor, team):
+    """Show a deleted team in the API again; staff only, from the admin."""
     with transaction.atomic():
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        if team.deleted_at is None:
+            return team
         team.deleted_at = None
         team.save(update_fields=["deleted_at", "updated_at"])
         audit_record(
@@ -193,15 +197,26 @@ def team_restore(*, actor, team):
 
 
 def team_set_status(*, actor, team, status):
-    """Suspend or reactivate a team; staff only."""
+    """Suspend or reactivate a team and tell its webhooks; staff only."""
+    status = TeamStatus(status)
+    action = "team.suspended" if status == TeamStatus.SUSPENDED else "team.reactivated"
     with transaction.atomic():
-        team.status = TeamStatus(status)
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        if team.status == status:
+            return team
+        team.status = status
         team.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
             team=team,
-            action=f"team.{'suspended' if status == TeamStatus.SUSPENDED else 'reactivated'}",
+            action=action,
             target_type="team",
             target_id=team.public_id,
+            changes={"status": status.value},
+        )
+        event_publish(
+            team=team,
+            event_type="team.updated",
+            data={"id": team.public_id, "changes": {"status": status.value}},
         )
     return team
