@@ -1,12 +1,14 @@
 """Endpoints of integrations: create, list, get, update, delete, test, rotate."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from connect_site.actors import Actor
+from connect_site.api import schema
 from connect_site.api.pagination import paginated_response
 from connect_site.api.responses import created, envelope
 from integrations import selectors, services
+from integrations.api import schema as integration_schema
 from integrations.api.representations import delivery_data, integration_data
 from integrations.api.serializers import (
     EmptySerializer,
@@ -17,9 +19,10 @@ from integrations.api.serializers import (
 )
 from members.access import team_access
 
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="1 to 100, default 20"),
-    OpenApiParameter("offset", int, description="From 0"),
+TEAM_PARAMETERS = [integration_schema.TEAM_ID_PARAMETER]
+INTEGRATION_PARAMETERS = [
+    integration_schema.TEAM_ID_PARAMETER,
+    integration_schema.INTEGRATION_ID_PARAMETER,
 ]
 
 
@@ -39,8 +42,17 @@ def integration_for(request, team_id, integration_id, permission):
     return actor, integration
 
 
+@extend_schema(parameters=TEAM_PARAMETERS)
 class IntegrationListView(APIView):
-    @extend_schema(operation_id="integrations_list", parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        operation_id="integrations_list",
+        summary="List the team's integrations, newest first",
+        parameters=schema.PAGINATION_PARAMETERS,
+        responses={
+            200: integration_schema.INTEGRATION_LIST,
+            **schema.error_responses(400, 401, 403, 404),
+        },
+    )
     def get(self, request, team_id):
         access = team_access(
             actor=Actor.from_request(request),
@@ -55,7 +67,14 @@ class IntegrationListView(APIView):
         )
 
     @extend_schema(
-        operation_id="integrations_create", request=IntegrationCreateSerializer
+        operation_id="integrations_create",
+        summary="Create a webhook integration; the secret is shown once",
+        request=IntegrationCreateSerializer,
+        responses={
+            201: integration_schema.INTEGRATION_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 404, 413, 415),
+        },
+        examples=integration_schema.CREATE_EXAMPLES,
     )
     def post(self, request, team_id):
         actor = Actor.from_request(request)
@@ -72,8 +91,16 @@ class IntegrationListView(APIView):
         )
 
 
+@extend_schema(parameters=INTEGRATION_PARAMETERS)
 class IntegrationDetailView(APIView):
-    @extend_schema(operation_id="integrations_retrieve")
+    @extend_schema(
+        operation_id="integrations_retrieve",
+        summary="Get an integration; the secret is masked",
+        responses={
+            200: integration_schema.INTEGRATION_ENVELOPE,
+            **schema.error_responses(401, 403, 404),
+        },
+    )
     def get(self, request, team_id, integration_id):
         _actor, integration = integration_for(
             request, team_id, integration_id, "integrations.read"
@@ -83,7 +110,19 @@ class IntegrationDetailView(APIView):
         )
 
     @extend_schema(
-        operation_id="integrations_update", request=IntegrationUpdateSerializer
+        operation_id="integrations_update",
+        summary="Update the given fields; a new configuration.secret rotates it",
+        description=(
+            "Only the fields in the body change. A configuration.secret that "
+            "differs from the current one rotates the secret like rotate-secret "
+            "does, and the old one keeps signing for the grace period. isActive "
+            "true re-enables a disabled integration."
+        ),
+        request=IntegrationUpdateSerializer,
+        responses={
+            200: integration_schema.INTEGRATION_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 404, 413, 415),
+        },
     )
     def put(self, request, team_id, integration_id):
         actor, integration = integration_for(
@@ -98,12 +137,25 @@ class IntegrationDetailView(APIView):
         )
 
     @extend_schema(
-        operation_id="integrations_partial_update", request=IntegrationUpdateSerializer
+        operation_id="integrations_partial_update",
+        summary="The same as PUT",
+        request=IntegrationUpdateSerializer,
+        responses={
+            200: integration_schema.INTEGRATION_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 404, 413, 415),
+        },
     )
     def patch(self, request, team_id, integration_id):
         return self.put(request, team_id, integration_id)
 
-    @extend_schema(operation_id="integrations_destroy")
+    @extend_schema(
+        operation_id="integrations_destroy",
+        summary="Delete an integration and stop its pending deliveries",
+        responses={
+            200: integration_schema.INTEGRATION_DELETED,
+            **schema.error_responses(401, 403, 404),
+        },
+    )
     def delete(self, request, team_id, integration_id):
         actor, integration = integration_for(
             request, team_id, integration_id, "integrations.update"
@@ -115,8 +167,17 @@ class IntegrationDetailView(APIView):
         )
 
 
+@extend_schema(parameters=INTEGRATION_PARAMETERS)
 class IntegrationTestView(APIView):
-    @extend_schema(operation_id="integrations_test", request=None)
+    @extend_schema(
+        operation_id="integrations_test",
+        summary="Send an integration.test event to this integration only",
+        request=None,
+        responses={
+            200: integration_schema.DELIVERY_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 404, 409),
+        },
+    )
     def post(self, request, team_id, integration_id):
         actor, integration = integration_for(
             request, team_id, integration_id, "integrations.update"
@@ -126,9 +187,16 @@ class IntegrationTestView(APIView):
         return envelope(delivery_data(delivery), "Test event queued successfully")
 
 
+@extend_schema(parameters=INTEGRATION_PARAMETERS)
 class IntegrationRotateSecretView(APIView):
     @extend_schema(
-        operation_id="integrations_rotate_secret", request=RotateSecretSerializer
+        operation_id="integrations_rotate_secret",
+        summary="Replace the secret; the old one signs for a grace period",
+        request=RotateSecretSerializer,
+        responses={
+            200: integration_schema.INTEGRATION_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 404),
+        },
     )
     def post(self, request, team_id, integration_id):
         actor, integration = integration_for(
@@ -144,8 +212,17 @@ class IntegrationRotateSecretView(APIView):
         )
 
 
+@extend_schema(parameters=INTEGRATION_PARAMETERS)
 class IntegrationRecoverView(APIView):
-    @extend_schema(operation_id="integrations_recover", request=RecoverSerializer)
+    @extend_schema(
+        operation_id="integrations_recover",
+        summary="Re-send every failed delivery created since a time",
+        request=RecoverSerializer,
+        responses={
+            200: integration_schema.RECOVER_ENVELOPE,
+            **schema.error_responses(400, 401, 403, 404, 409),
+        },
+    )
     def post(self, request, team_id, integration_id):
         actor, integration = integration_for(
             request, team_id, integration_id, "integrations.update"
