@@ -52,7 +52,7 @@ def test_set_status_to_current_status_changes_nothing(owner, staff):
 def test_set_status_rejects_unknown_status(owner, staff):
     team = TeamFactory(owner=owner)
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="closed"):
         services.team_set_status(actor=staff, team=team, status="closed")
 
     assert Team.objects.get(pk=team.pk).status == TeamStatus.ACTIVE
