@@ -8,7 +8,9 @@ a Celery worker.
 import base64
 import json
 import random
+import socket
 from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 
 import pytest
 from django.db import transaction
@@ -404,6 +406,57 @@ def test_attempt_honours_retry_after_on_429(team, receiver, delivery_settings):
     assert due.status == DeliveryStatus.PENDING
     assert due.next_attempt_at >= started + timedelta(seconds=120)
     assert due.next_attempt_at <= timezone.now() + timedelta(seconds=121)
+
+
+@pytest.mark.django_db
+def test_attempt_honours_retry_after_date_on_503(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    retry_at = timezone.now() + timedelta(minutes=10)
+    receiver.script(
+        "/hook",
+        Reply(
+            status=503,
+            headers={"Retry-After": formatdate(retry_at.timestamp(), usegmt=True)},
+        ),
+    )
+
+    delivery.attempt_delivery(due.pk)
+
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.PENDING
+    assert due.next_attempt_at >= retry_at - timedelta(seconds=1)
+    assert due.next_attempt_at <= retry_at + timedelta(seconds=2)
+
+
+@pytest.mark.django_db
+def test_attempt_connection_refused_schedules_retry(team, delivery_settings):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    integration = make_integration(team, url=f"http://127.0.0.1:{port}/hook")
+    due = make_due_delivery(integration)
+
+    attempt = delivery.attempt_delivery(due.pk)
+
+    assert attempt.status_code is None
+    assert attempt.error.startswith("ConnectError: ")
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.PENDING
+    assert due.last_status_code is None
+    assert due.next_attempt_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_attempt_stores_response_body_with_nul_bytes(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    receiver.script("/hook", Reply(status=500, body=b"bad\x00\xffbody"))
+
+    attempt = delivery.attempt_delivery(due.pk)
+
+    attempt.refresh_from_db()
+    assert attempt.response_body == "bad\ufffd\ufffdbody"
 
 
 @pytest.mark.django_db
