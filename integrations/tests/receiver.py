@@ -54,7 +54,11 @@ class WebhookReceiver:
         self._replies = {}
         self._condition = threading.Condition()
         self._server = self._bind()
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        )
 
     def _bind(self):
         receiver = self
