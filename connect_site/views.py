@@ -1,6 +1,7 @@
 """JSON answers for errors raised outside DRF views, under the API path."""
 
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found, server_error
 
@@ -8,6 +9,8 @@ from connect_site.api import errors
 from connect_site.request_id import current_request_id
 
 API_PREFIX = "/v2/"
+# The URL name of api_not_found, so that it never dispatches to itself.
+API_NOT_FOUND = "api-not-found"
 
 
 def error_json(error, request):
@@ -26,14 +29,31 @@ def not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
+def resolve_without_trailing_slash(path_info):
+    """Return the endpoint that ``path_info`` less its final slash matches, or None."""
+    if not path_info.endswith("/"):
+        return None
+    try:
+        match = resolve(path_info[:-1])
+    except Resolver404:
+        return None
+    return None if match.url_name == API_NOT_FOUND else match
+
+
 @csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Return the JSON 404 for a URL under the API path that no endpoint matches.
+    """Serve a slashed API URL as its endpoint, or return the JSON 404.
 
-    Routed last under /v2/connect/, so the JSON 404 holds with DEBUG on too,
-    where Django would otherwise render its HTML debug page. It is exempt
-    from CSRF so that a POST gets this 404 rather than an HTML 403.
+    ``/v2/connect/teams/`` gets the same response as ``/v2/connect/teams``,
+    so clients that add a slash work without a redirect, which would turn
+    a POST into a GET in some clients. Routed last under /v2/connect/, the
+    JSON 404 holds with DEBUG on too, where Django would otherwise render
+    its HTML debug page. It is exempt from CSRF so that a POST gets this 404
+    rather than an HTML 403.
     """
+    match = resolve_without_trailing_slash(request.path_info)
+    if match is not None:
+        return match.func(request, *match.args, **match.kwargs)
     return error_json(errors.NotFound("No API endpoint matches this URL."), request)
 
 

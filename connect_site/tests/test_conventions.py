@@ -270,3 +270,29 @@ def test_log_line_escapes_control_characters_in_path(owner_client, caplog):
     message = records[0].getMessage()
     assert "\n" not in message
     assert "path=/v2/connect/teams\\x0aforged=1 status=404" in message
+
+
+def test_trailing_slash_post_creates_team(owner_client):
+    response = owner_client.post("/v2/connect/teams/", {"name": "A"}, format="json")
+
+    assert response.status_code == 201
+    assert Team.objects.get().name == "A"
+
+
+def test_trailing_slash_keeps_method_checks(owner_client):
+    response = owner_client.delete("/v2/connect/teams/")
+
+    assert response.status_code == 405
+    assert error_of(response)["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "path", ["/v2/connect/nothing/", "/v2/connect/teams//", "/v2/connect/"]
+)
+def test_trailing_slash_of_unknown_url_answers_404(owner_client, path):
+    response = owner_client.get(path)
+
+    assert response.status_code == 404
+    assert error_of(response) == envelope(
+        "not_found", "No API endpoint matches this URL."
+    )
