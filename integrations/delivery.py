@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from connect_site.api.errors import Conflict
 from integrations import signing
@@ -52,11 +53,21 @@ def delivery_queue(delivery_pks):
     """Hand deliveries to the Celery ``deliver`` task.
 
     In eager mode (no REDIS_URL) the task runs here, in the caller's thread.
+    When the broker cannot be reached the rows stay due, so the sweep sends
+    them once it is back: the caller's request does not fail for it.
     """
     from integrations.tasks import deliver
 
     for delivery_pk in delivery_pks:
-        deliver.apply_async(args=[delivery_pk])
+        try:
+            deliver.apply_async(args=[delivery_pk])
+        except OperationalError as exc:
+            logger.warning(
+                "Queueing delivery %s failed, the sweep will queue it: %s",
+                delivery_pk,
+                exc,
+                extra={"delivery_pk": delivery_pk},
+            )
 
 
 def fan_out(event_pk):

@@ -15,11 +15,12 @@ from email.utils import formatdate
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from connect_site.api.errors import Conflict
 from connect_site.celery import app as celery_app
-from integrations import delivery, signing
+from integrations import delivery, signing, tasks
 from integrations.events import event_publish
 from integrations.models import (
     Delivery,
@@ -722,6 +723,29 @@ def test_sweep_requeues_due_unleased_deliveries_once(
     assert sorted(first) == sorted([due.pk, expired.pk])
     assert second == []
     assert sorted(queued) == sorted([due.pk, expired.pk])
+
+
+@pytest.mark.django_db
+def test_queue_failure_leaves_delivery_due(
+    team, delivery_settings, monkeypatch, caplog
+):
+    integration = make_integration(team, url="https://team.example.com/hook")
+    due = make_due_delivery(integration)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(tasks.deliver, "apply_async", broker_down)
+
+    delivery.delivery_queue([due.pk])
+
+    assert caplog.messages == [
+        f"Queueing delivery {due.pk} failed, the sweep will queue it: "
+        "Error 111 connecting to 127.0.0.1:6379."
+    ]
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.PENDING
+    assert due.next_attempt_at <= timezone.now()
 
 
 @pytest.mark.django_db
