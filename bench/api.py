@@ -4,6 +4,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 
 from bench import seed, server
 
@@ -215,8 +216,10 @@ def run(report, config):
         report_throughput(report, "api.create", created, expected_status=201)
 
         if config.teams_large > config.teams_small:
+            started = time.monotonic()
             seed.teams_seed(user=owner, count=config.teams_large - config.teams_small)
             seed.database_analyze()
+            report.figure(f"api.seed_{large}_time", time.monotonic() - started, "s")
             connection.close()
             large_rate, _ = list_and_bare(report, config, owner_secret, large)
             if small_rate:

@@ -35,6 +35,13 @@ RATE_LIMIT_PER_MINUTE = 1_000_000_000
 _running = []
 
 
+def redis_flush():
+    """Empty the benchmark's own Redis database, queued tasks included."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
 def database_url(name):
     return f"{POSTGRES_URL}/{name}"
 
