@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from connect_site.actors import Actor
 from connect_site.api import errors
+from connect_site.web.pages import render_team_page
 from members import services
 from members.access import team_access_for_page
 from members.emails import team_branding
@@ -63,12 +64,11 @@ def invitation_unavailable(request, exc):
         "logout_url": url_or_none("logout"),
         "home_url": url_or_none("team-list"),
     }
-    return render(
-        request,
-        "members/invitation_unavailable.html",
-        context,
-        status=UNAVAILABLE_STATUS[exc.reason],
-    )
+    status = UNAVAILABLE_STATUS[exc.reason]
+    template = "members/invitation_unavailable.html"
+    if team is not None:
+        return render_team_page(request, template, context, team=team, status=status)
+    return render(request, template, context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,10 +82,10 @@ def invitation_accept(request, token):
     try:
         membership = services.invitation_lookup(token=token)
     except InvitationUnavailable as exc:
-        language = exc.membership.team.language if exc.membership else None
-        with translation.override(language or translation.get_language()):
-            return invitation_unavailable(request, exc)
+        return invitation_unavailable(request, exc)
 
+    # The form's messages are made while validating, so the whole page runs
+    # in the team's language, not only its rendering.
     with translation.override(membership.team.language):
         return invitation_page(request, token, membership)
 
@@ -132,7 +132,9 @@ def invitation_page(request, token, membership):
         "form": form,
         "login_url": login_url_with_next(request),
     }
-    return render(request, "members/invitation.html", context)
+    return render_team_page(
+        request, "members/invitation.html", context, team=membership.team
+    )
 
 
 def invitation_accepted(request, membership):
@@ -141,7 +143,9 @@ def invitation_accepted(request, membership):
         "branding": team_branding(membership.team),
         "home_url": url_or_none("team-list"),
     }
-    return render(request, "members/invitation_accepted.html", context)
+    return render_team_page(
+        request, "members/invitation_accepted.html", context, team=membership.team
+    )
 
 
 # --- a team's members pages --------------------------------------------------
@@ -164,13 +168,15 @@ def member_list(request, team_id):
     ]
     context = {
         "team": access.team,
-        "branding": team_branding(access.team),
+        "team_nav": "members",
         "members": members,
         "can_invite": access.has("members.invite"),
         "can_update": access.has("members.update"),
         "can_remove": access.has("members.remove"),
     }
-    return render(request, "members/member_list.html", context)
+    return render_team_page(
+        request, "members/member_list.html", context, team=access.team
+    )
 
 
 def can_manage(access, membership):
@@ -203,10 +209,12 @@ def member_invite(request, team_id):
             return redirect("member-list", team_id=team_id)
     context = {
         "team": access.team,
-        "branding": team_branding(access.team),
+        "team_nav": "members",
         "form": form,
     }
-    return render(request, "members/member_invite.html", context)
+    return render_team_page(
+        request, "members/member_invite.html", context, team=access.team
+    )
 
 
 @login_required
@@ -235,11 +243,13 @@ def member_update(request, team_id, member_id):
             return redirect("member-list", team_id=team_id)
     context = {
         "team": access.team,
-        "branding": team_branding(access.team),
+        "team_nav": "members",
         "member": membership,
         "form": form,
     }
-    return render(request, "members/member_update.html", context)
+    return render_team_page(
+        request, "members/member_update.html", context, team=access.team
+    )
 
 
 @login_required
@@ -285,10 +295,12 @@ def member_remove(request, team_id, member_id):
         return redirect("member-list", team_id=team_id)
     context = {
         "team": access.team,
-        "branding": team_branding(access.team),
+        "team_nav": "members",
         "member": membership,
     }
-    return render(request, "members/member_remove.html", context)
+    return render_team_page(
+        request, "members/member_remove.html", context, team=access.team
+    )
 
 
 def page_member(access, member_id):
