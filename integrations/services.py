@@ -470,7 +470,17 @@ def event_publish_from_api(*, actor, team, event_type, data):
     team_access(actor=actor, team_id=team.public_id, permission=permission)
     if not isinstance(data, dict):
         raise _invalid("data", "data must be a JSON object.")
-    size = len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+    try:
+        serialized = json.dumps(
+            data, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except ValueError:
+        # A number such as 1e400 parses as infinity, which JSON and
+        # PostgreSQL's jsonb cannot hold.
+        raise _invalid(
+            "data", "data contains a number too large for JSON, such as 1e400."
+        ) from None
+    size = len(serialized.encode())
     if size > EVENT_DATA_MAX_BYTES:
         raise errors.PayloadTooLarge(
             f"data is {size} bytes as JSON; the maximum is {EVENT_DATA_MAX_BYTES} "

@@ -166,6 +166,19 @@ def test_publish_rejects_non_object_data(owner_client, team, data):
     assert list(response.json()["error"]["fields"]) == ["data"]
 
 
+def test_publish_rejects_infinite_number(owner_client, team):
+    response = owner_client.post(
+        events_url(team),
+        b'{"type": "payment.created", "data": {"amount": 1e400}}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "data": ["data contains a number too large for JSON, such as 1e400."]
+    }
+
+
 def test_publish_rejects_unknown_field(owner_client, team):
     response = publish(
         owner_client, team, {"type": "payment.created", "data": {}, "when": "now"}
