@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from rest_framework.test import APIClient
@@ -111,7 +112,8 @@ class CeleryWorkerProcess:
 
     def stop(self):
         if self.process.poll() is None:
-            # SIGTERM asks Celery for a warm shutdown: the current task ends.
+            # SIGTERM starts Celery's warm shutdown, which lets the current
+            # task finish.
             self.process.terminate()
             try:
                 self.process.wait(timeout=20)
@@ -145,7 +147,12 @@ def worker_database_url(connection):
         )
     user = settings_dict.get("USER") or ""
     password = settings_dict.get("PASSWORD") or ""
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    credentials = ""
+    if user:
+        credentials = quote(user, safe="")
+        if password:
+            credentials += ":" + quote(password, safe="")
+        credentials += "@"
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = settings_dict.get("PORT") or 5432
     return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"

@@ -24,7 +24,7 @@ class LastOwner(Conflict):
 
 
 class InvitationUnavailable(Exception):
-    """The invitation behind a token cannot be accepted; ``reason`` says why."""
+    """The invitation behind a token cannot be accepted, for ``reason``."""
 
     UNKNOWN = "unknown"
     EXPIRED = "expired"

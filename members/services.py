@@ -105,7 +105,7 @@ def queue_invitation_email(membership, token):
 
 
 class CallerAuthority:
-    """What the caller may do in the team: its role and effective permissions.
+    """The caller's role and effective permissions in one team.
 
     Staff acting through the admin are not members; they get the owner's
     authority, since the admin site already checked that they are staff.
@@ -202,9 +202,9 @@ def lock_active_owners(*, team):
     """Lock the team's active owner rows and return their primary keys.
 
     Services that can lower the number of active owners call this before
-    locking the member they change, always in the same order, so two
-    requests that each demote or remove a different owner wait for each
-    other instead of both seeing the other owner and leaving none.
+    locking the member they change, and always in primary key order. Two
+    requests that each demote or remove a different owner so wait for each
+    other, instead of both seeing the other owner and leaving none.
     """
     return list(
         Membership.objects.select_for_update()
@@ -497,7 +497,7 @@ def invitation_accept(*, token, user):
 
     The member row is locked and the status and expiry are checked again
     inside the transaction, so two concurrent accepts give one membership and
-    a link that expired after the page loaded is still refused.
+    a link that expired after the page loaded is still rejected.
     """
     with transaction.atomic():
         membership = find_invitation(token, lock=True)
@@ -541,8 +541,9 @@ def invitation_accept(*, token, user):
 def invitation_accept_as_new_user(*, token, name, password):
     """Create the account for the invited email, then accept in one transaction.
 
-    An account with that email already existing is refused: its owner must
-    sign in, so that nobody takes over an account through an invitation.
+    If an account with that email exists, this raises ACCOUNT_EXISTS: its
+    owner must sign in, so an invitation cannot be used to take over an
+    account.
     """
     user_model = get_user_model()
     with transaction.atomic():

@@ -19,6 +19,6 @@ def invitation_email_send(membership_id, token):
     """Send the invitation email for ``token`` once, retrying on SMTP failures.
 
     The raw token is a task argument because the email needs it and the
-    database keeps only its digest; the broker is internal to the platform.
+    database keeps only its digest. The broker is internal to the platform.
     """
     return invitation_email_send_once(membership_id=membership_id, token=token)

@@ -44,7 +44,7 @@ class MemberUpdateSerializer(StrictSerializer):
         error_messages={"invalid_choice": f"Use one of: {', '.join(Role.values)}."},
     )
     permissions = PermissionListField(required=False, allow_null=True, max_length=50)
-    # Accepted only to answer with a clear message: an email never changes.
+    # Declared only to reject it with a clear message: an email never changes.
     email = serializers.JSONField(required=False, allow_null=True)
 
     def validate_email(self, value):
