@@ -44,6 +44,9 @@ ERROR_LIMIT = 500
 REQUEUE_QUIET_SECONDS = 60
 SWEEP_BATCH_SIZE = 1000
 PRUNE_BATCH_SIZE = 1000
+# A deleted team sends nothing more, except the event that announces its
+# deletion.
+EVENT_TYPES_AFTER_TEAM_DELETE = frozenset({"team.deleted"})
 
 
 # Queueing
@@ -79,7 +82,7 @@ def fan_out(event_pk):
     Returns the primary keys of the event's pending deliveries it queued.
     """
     event = Event.objects.select_related("team").filter(pk=event_pk).first()
-    if event is None or event.team.deleted_at is not None:
+    if event is None or not team_can_receive(event.team, event.type):
         return []
     # Subscriptions are matched in Python: a team has few integrations, and
     # SQLite, the development database, has no JSON containment lookup.
@@ -394,12 +397,16 @@ def signing_secrets(integration, now):
     return secrets
 
 
-def integration_can_receive(integration):
+def team_can_receive(team, event_type):
+    return team.deleted_at is None or event_type in EVENT_TYPES_AFTER_TEAM_DELETE
+
+
+def integration_can_receive(integration, event_type):
     return (
         integration.deleted_at is None
         and integration.is_active
         and integration.status == IntegrationStatus.ACTIVE
-        and integration.team.deleted_at is None
+        and team_can_receive(integration.team, event_type)
     )
 
 
@@ -480,7 +487,7 @@ def attempt_delivery(delivery_pk):
         "integration_id": integration.public_id,
         "team_id": integration.team.public_id,
     }
-    if not integration_can_receive(integration):
+    if not integration_can_receive(integration, delivery.event.type):
         Delivery.objects.filter(pk=delivery.pk, locked_until=lease_end).update(
             status=DeliveryStatus.FAILED,
             locked_until=None,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
+from connect_site.actors import Actor
 from connect_site.api.errors import Conflict
 from connect_site.celery import app as celery_app
 from integrations import delivery, signing, tasks
@@ -32,6 +33,7 @@ from integrations.models import (
 )
 from integrations.secrets import encrypt_secret, generate_secret
 from integrations.tests.receiver import Reply, WebhookReceiver
+from teams.services import team_delete
 from teams.tests.factories import TeamFactory
 
 # The documented example integration, whose secret is a plain (non-whsec_) one.
@@ -289,6 +291,61 @@ def test_fan_out_skips_deleted_team(team, delivery_settings, monkeypatch):
 
     assert Delivery.objects.count() == 0
     assert queued == []
+
+
+@pytest.mark.django_db
+def test_fan_out_sends_team_deleted_of_deleted_team(
+    team, owner, delivery_settings, monkeypatch
+):
+    integration = make_integration(
+        team, url="https://team.example.com/webhooks/payments", events=["*"]
+    )
+    team.deleted_at = timezone.now()
+    team.save(update_fields=["deleted_at"])
+    event = publish(team, "team.deleted", {"id": team.public_id})
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+
+    delivery_pks = delivery.fan_out(event.pk)
+
+    [created] = Delivery.objects.filter(event=event)
+    assert created.integration_id == integration.pk
+    assert delivery_pks == [created.pk]
+    assert queued == [created.pk]
+
+
+@pytest.mark.django_db
+def test_team_delete_sends_team_deleted_event(
+    team,
+    owner,
+    receiver,
+    delivery_settings,
+    eager_celery,
+    django_capture_on_commit_callbacks,
+):
+    make_integration(team, url=receiver.url(), events=["team.deleted"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        team_delete(actor=Actor(user=owner), team=team)
+
+    [request] = receiver.received()
+    assert json.loads(request.body)["type"] == "team.deleted"
+    assert json.loads(request.body)["data"] == {"id": team.public_id}
+    assert request.verify(PAGE_SECRET)
+
+
+@pytest.mark.django_db
+def test_attempt_skips_event_of_deleted_team(team, receiver, delivery_settings):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    team.deleted_at = timezone.now()
+    team.save(update_fields=["deleted_at"])
+
+    assert delivery.attempt_delivery(due.pk) is None
+
+    assert receiver.received() == []
+    due.refresh_from_db()
+    assert due.status == DeliveryStatus.FAILED
 
 
 @pytest.mark.django_db
