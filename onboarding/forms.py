@@ -8,11 +8,35 @@ and its errors are copied back onto the form.
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from connect_site.web.pages import serializer_errors_to_form
 from onboarding.sat import CFDI_USES, PAYMENT_FORMS, TAX_REGIMES
 
+# Step names and descriptions as the pages show them. The catalog's own
+# strings stay in English in the API's answers, so the pages translate them
+# under a context of their own.
+STEP_TEXTS = {
+    "team_setup": (
+        pgettext_lazy("onboarding page", "Team Setup"),
+        pgettext_lazy(
+            "onboarding page", "Enter your legal name, tax id and fiscal details"
+        ),
+    ),
+    "payment_integration": (
+        pgettext_lazy("onboarding page", "Payment Integration"),
+        pgettext_lazy("onboarding page", "Set up payment processing for your team"),
+    ),
+    "client_setup": (
+        pgettext_lazy("onboarding page", "Client Setup"),
+        pgettext_lazy("onboarding page", "Add your first clients"),
+    ),
+    "invoice_configuration": (
+        pgettext_lazy("onboarding page", "Invoice Configuration"),
+        pgettext_lazy("onboarding page", "Configure invoice templates and settings"),
+    ),
+}
 LABELS = {
     "legalName": _("Legal name"),
     "taxId": _("Tax id (RFC in Mexico)"),

@@ -18,7 +18,7 @@ from connect_site.web.pages import (
     team_page_access,
 )
 from onboarding.catalog import STEPS
-from onboarding.forms import StepForm
+from onboarding.forms import STEP_TEXTS, StepForm
 from onboarding.models import TeamStep
 from onboarding.selectors import onboarding_summary
 from onboarding.services import (
@@ -44,7 +44,17 @@ def step_rows(team, bound_form=None):
             form = bound_form
         else:
             form = StepForm(step=definition, team=team, initial=step.data or None)
-        rows.append({"step": step, "definition": definition, "form": form})
+        name, description = STEP_TEXTS.get(
+            step.step_id, (definition.name, definition.description)
+        )
+        rows.append(
+            {
+                "step": step,
+                "name": name,
+                "description": description,
+                "form": form,
+            }
+        )
     return steps, rows
 
 
@@ -92,7 +102,12 @@ def onboarding_checklist(request, team_id):
         if complete_step(actor=actor, team=team, form=bound_form):
             messages.success(
                 request,
-                _("“%(step)s” is complete.") % {"step": bound_form.step.name},
+                _("“%(step)s” is complete.")
+                % {
+                    "step": STEP_TEXTS.get(bound_form.step.id, (bound_form.step.name,))[
+                        0
+                    ]
+                },
             )
             return redirect("onboarding-checklist", team.public_id)
 

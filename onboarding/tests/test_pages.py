@@ -223,3 +223,20 @@ def test_hosted_finish_before_required_steps_stays(client, team, owner):
     response = client.post(reverse("onboarding-hosted-finish"))
 
     assert response["Location"] == reverse("onboarding-hosted")
+
+
+def test_hosted_page_speaks_team_language(client, owner):
+    spanish_team = TeamFactory(owner=owner)
+    _link, url = onboarding_link_create(
+        actor=Actor(user=owner),
+        team=spanish_team,
+        return_url="https://platform.example/done",
+    )
+    client.get(url.removeprefix("http://127.0.0.1:8000"), HTTP_ACCEPT_LANGUAGE="en")
+
+    response = client.get(reverse("onboarding-hosted"), HTTP_ACCEPT_LANGUAGE="en")
+
+    body = response.content.decode()
+    assert response["Content-Language"] == "es"
+    assert "Datos del equipo" in body
+    assert '<label for="id_team_setup-legalName">Razón social</label>' in body
