@@ -330,6 +330,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.prune_delivered",
         "schedule": 60 * 60,
     },
+    # Sends a new link for invitations whose email task was lost.
+    "sweep-unsent-invitations": {
+        "task": "members.tasks.invitation_emails_sweep",
+        "schedule": 5 * 60,
+    },
 }
 
 from connect_site.checks import check_production_settings  # noqa: E402

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from connect_site.api import errors
@@ -617,3 +618,58 @@ def invitation_email_send_once(*, membership_id, token):
         membership.save(update_fields=["invitation_sent_digest"])
     logger.info("Invitation email sent", extra={"member_id": membership.public_id})
     return "sent"
+
+
+# How long a pending invitation may wait for its email before the sweep
+# issues a new link; longer than a queued task normally waits.
+UNSENT_INVITATION_GRACE = timedelta(minutes=10)
+UNSENT_INVITATION_BATCH = 500
+
+
+def unsent_invitations(now):
+    return (
+        Membership.objects.filter(
+            status=MembershipStatus.INVITED,
+            invite_expires_at__gt=now,
+            updated_at__lt=now - UNSENT_INVITATION_GRACE,
+            team__deleted_at__isnull=True,
+        )
+        .exclude(invitation_token_digest="")
+        .exclude(invitation_sent_digest=F("invitation_token_digest"))
+    )
+
+
+def invitation_emails_reissue_unsent():
+    """Issue a new link for each pending invitation whose email was never sent.
+
+    The raw token exists only in the queued task, so an email whose task was
+    lost (the broker was down at commit, or lost its messages) cannot be
+    sent with the old token. The new link keeps the invitation's expiry, and
+    the old task, if it ever runs, finds its token void. Returns the number
+    of invitations reissued.
+    """
+    now = timezone.now()
+    member_pks = list(
+        unsent_invitations(now).values_list("pk", flat=True)[:UNSENT_INVITATION_BATCH]
+    )
+    reissued = 0
+    for member_pk in member_pks:
+        with transaction.atomic():
+            membership = (
+                unsent_invitations(now)
+                .select_for_update(skip_locked=True)
+                .filter(pk=member_pk)
+                .first()
+            )
+            if membership is None:
+                continue
+            token, digest = new_invitation_token()
+            membership.invitation_token_digest = digest
+            membership.save(update_fields=["invitation_token_digest", "updated_at"])
+            queue_invitation_email(membership, token)
+            reissued += 1
+    if reissued:
+        logger.warning(
+            "Reissued %d invitation link(s) whose email was never sent", reissued
+        )
+    return reissued

@@ -4,7 +4,10 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from members.services import invitation_email_send_once
+from members.services import (
+    invitation_email_send_once,
+    invitation_emails_reissue_unsent,
+)
 
 
 @shared_task(
@@ -22,3 +25,9 @@ def invitation_email_send(membership_id, token):
     database keeps only its digest. The broker is internal to the platform.
     """
     return invitation_email_send_once(membership_id=membership_id, token=token)
+
+
+@shared_task
+def invitation_emails_sweep():
+    """Reissue and send invitations whose email task was lost; run by beat."""
+    return invitation_emails_reissue_unsent()

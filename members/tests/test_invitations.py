@@ -17,6 +17,7 @@ from members.services import (
     invitation_accept,
     invitation_accept_as_new_user,
     invitation_email_send_once,
+    invitation_emails_reissue_unsent,
     invitation_lookup,
     invitation_resend,
     member_remove,
@@ -210,7 +211,7 @@ def test_email_task_retries_smtp_errors_after_ack():
     assert invitation_email_send.retry_backoff == 10
 
 
-def invite_without_email(team, owner):
+def invite_without_email(team, owner, email="new@example.com"):
     """Invite and return ``(membership, token)`` without running the task."""
     from unittest import mock
 
@@ -218,7 +219,7 @@ def invite_without_email(team, owner):
 
     with mock.patch("members.services.queue_invitation_email") as queue:
         membership = member_invite(
-            actor=Actor(user=owner), team=team, email="new@example.com", role="user"
+            actor=Actor(user=owner), team=team, email=email, role="user"
         )
     return membership, queue.call_args.args[1]
 
@@ -496,3 +497,55 @@ def test_two_concurrent_accepts_give_one_membership(owner):
     active = Membership.objects.filter(team=team, email="new@example.com")
     assert [m.status for m in active] == ["active"]
     assert Event.objects.filter(type="member.joined").count() == 1
+
+
+# The sweep for emails that were never sent
+
+
+def make_stale(membership, minutes=11):
+    Membership.objects.filter(pk=membership.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=minutes)
+    )
+
+
+def test_sweep_reissues_invitation_whose_email_was_lost(
+    team, owner, django_capture_on_commit_callbacks
+):
+    membership, lost_token = invite_without_email(team, owner)
+    expires_at = membership.invite_expires_at
+    make_stale(membership)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reissued = invitation_emails_reissue_unsent()
+
+    assert reissued == 1
+    assert len(mail.outbox) == 1
+    new_token = token_from_email(mail.outbox[0])
+    assert new_token != lost_token
+    membership.refresh_from_db()
+    assert membership.invite_expires_at == expires_at
+    assert membership.invitation_sent_digest == membership.invitation_token_digest
+
+
+def test_sweep_skips_sent_and_recent_invitations(
+    team, owner, invited, django_capture_on_commit_callbacks
+):
+    sent_membership, _token = invited
+    make_stale(sent_membership)
+    invite_without_email(team, owner, email="recent@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reissued = invitation_emails_reissue_unsent()
+
+    assert reissued == 0
+    assert len(mail.outbox) == 1
+
+
+def test_sweep_skips_expired_invitations(team, owner):
+    membership, _token = invite_without_email(team, owner)
+    Membership.objects.filter(pk=membership.pk).update(
+        invite_expires_at=timezone.now() - timedelta(minutes=1),
+        updated_at=timezone.now() - timedelta(minutes=20),
+    )
+
+    assert invitation_emails_reissue_unsent() == 0
