@@ -9,11 +9,12 @@ import base64
 import json
 import random
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
 import pytest
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 from standardwebhooks.webhooks import Webhook as StandardWebhook
@@ -745,6 +746,60 @@ def test_claim_postpones_delivery_over_concurrency_cap(team, delivery_settings):
     assert postponed.next_attempt_at == now + timedelta(seconds=1)
     assert postponed.attempt_count == 0
     assert postponed.locked_until is None
+
+
+def claim_concurrently(delivery_pks, now):
+    """Claim each delivery from its own thread and connection at the same time."""
+    barrier = threading.Barrier(len(delivery_pks))
+    leases = [None] * len(delivery_pks)
+
+    def claim(index, delivery_pk):
+        try:
+            barrier.wait()
+            leases[index] = delivery.delivery_claim(delivery_pk, now=now)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=claim, args=[index, pk])
+        for index, pk in enumerate(delivery_pks)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return leases
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_take_one_lease(team, delivery_settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for concurrent connections")
+    # Not subscribed to the event, so the fan-out after commit sends nothing.
+    integration = make_integration(
+        team, url="https://team.example.com/hook", events=["invoice.paid"]
+    )
+    due = make_due_delivery(integration, "payment.completed")
+
+    leases = claim_concurrently([due.pk] * 6, timezone.now())
+
+    assert len([lease for lease in leases if lease is not None]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_respect_cap(team, delivery_settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for concurrent connections")
+    # Not subscribed to the event, so the fan-out after commit sends nothing.
+    integration = make_integration(
+        team, url="https://team.example.com/hook", events=["invoice.paid"]
+    )
+    deliveries = [make_due_delivery(integration, "payment.completed") for _ in range(6)]
+
+    leases = claim_concurrently([d.pk for d in deliveries], timezone.now())
+
+    assert len([lease for lease in leases if lease is not None]) == 2
+    assert Delivery.objects.filter(locked_until__isnull=False).count() == 2
 
 
 # Sweep, manual retry, recovery and retention
