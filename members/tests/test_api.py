@@ -367,9 +367,25 @@ def test_list_pages_with_next_link(owner_client, team, members_url):
     body = response.json()
     assert [m["email"] for m in body["data"]] == ["m2@example.com", "m1@example.com"]
     assert body["hasMore"] is True
+    newest_id = body["data"][0]["id"]
     assert body["next"] == (
-        f"http://127.0.0.1:8000{members_url}?limit=2&offset=2&role=user"
+        f"http://127.0.0.1:8000{members_url}"
+        f"?asOf={newest_id}&limit=2&offset=2&role=user"
     )
+
+
+def test_list_next_page_skips_rows_inserted_since(owner_client, team, members_url):
+    for index in range(3):
+        MembershipFactory(team=team, email=f"m{index}@example.com")
+    first_page = owner_client.get(f"{members_url}?limit=2").json()
+    MembershipFactory(team=team, email="late@example.com")
+
+    response = owner_client.get(first_page["next"])
+
+    assert [m["email"] for m in response.json()["data"]] == [
+        "m0@example.com",
+        "owner@example.com",
+    ]
 
 
 def test_list_query_count_does_not_grow(
@@ -644,3 +660,11 @@ def test_resend_to_active_member_answers_409(owner_client, team, members_url):
         "error": {"code": "conflict", "message": message},
         "message": message,
     }
+
+
+def test_schema_describes_every_member_field(owner_client, members_url):
+    from members.api.schema import MemberOutput
+
+    response = owner_client.get(members_url)
+
+    assert list(MemberOutput().fields) == list(response.json()["data"][0])
