@@ -216,6 +216,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field named status; each set of choices gets a name.
+    "ENUM_NAME_OVERRIDES": {
+        "TeamStatusEnum": ["active", "suspended"],
+        "DeliveryStatusEnum": ["pending", "succeeded", "failed"],
+    },
 }
 
 # Request bodies larger than this are rejected with 413 before parsing.
