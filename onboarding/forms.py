@@ -15,7 +15,7 @@ from connect_site.web.pages import serializer_errors_to_form
 from onboarding.sat import CFDI_USES, PAYMENT_FORMS, TAX_REGIMES
 
 # Step names and descriptions as the pages show them. The catalog's own
-# strings stay in English in the API's answers, so the pages translate them
+# strings stay in English in the API's responses, so the pages translate them
 # under a context of their own.
 STEP_TEXTS = {
     "team_setup": (

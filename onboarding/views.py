@@ -159,7 +159,7 @@ def hosted_link(request):
 
 
 def hosted(request):
-    """The hosted checklist: no sign-in, the link's session decides the team."""
+    """Show the hosted checklist; the link's session, not a sign-in, picks the team."""
     link = hosted_link(request)
     if link is None:
         return render(request, "onboarding/hosted_invalid.html", status=404)

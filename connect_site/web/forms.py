@@ -18,7 +18,7 @@ LOGIN_FAILURE_WINDOW_SECONDS = getattr(settings, "CONNECT_LOGIN_FAILURE_WINDOW",
 
 
 def login_failure_cache_key(username, ip_address):
-    # The username is hashed so that the cache never holds typed passwords
+    # The username is hashed so that the cache never contains passwords
     # that a person entered in the username field by mistake.
     digest = hashlib.sha256(
         f"{username.strip().lower()}|{ip_address}".encode()

@@ -53,8 +53,8 @@ def serializer_errors_to_form(form, errors, field_map=None, prefix=""):
     """Copy a DRF serializer's nested errors onto a Django form.
 
     ``field_map`` maps a dotted serializer path ("settings.currency") to a
-    form field name; a path with no form field becomes a non-field error
-    naming the path, so no message is lost.
+    form field name. A path with no form field becomes a non-field error
+    that names the path, so no message is lost.
     """
     field_map = field_map or {}
     for key, value in errors.items():

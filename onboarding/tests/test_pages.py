@@ -134,7 +134,7 @@ def test_checklist_is_404_for_non_member(client, team, make_user):
     assert response.status_code == 404
 
 
-def test_hosted_link_is_exchanged_for_session_and_token_dropped(client, team, owner):
+def test_hosted_token_exchanged_for_session(client, team, owner):
     _link, url = onboarding_link_create(
         actor=Actor(user=owner), team=team, return_url="https://platform.example/done"
     )
@@ -152,7 +152,7 @@ def test_hosted_link_is_exchanged_for_session_and_token_dropped(client, team, ow
     assert second_open.status_code == 404
 
 
-def test_hosted_pages_redirect_to_return_url_when_required_done(client, team, owner):
+def test_hosted_redirects_to_return_url(client, team, owner):
     link, url = onboarding_link_create(
         actor=Actor(user=owner), team=team, return_url="https://platform.example/done"
     )

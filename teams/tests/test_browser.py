@@ -3,7 +3,7 @@
 The live server runs in a thread of the test process, so Celery runs its
 tasks eagerly in that thread (also when REDIS_URL is set): the invitation
 email lands in Django's locmem outbox and a test delivery is attempted
-before the page answers. The Celery worker path is covered by the delivery
+before the page responds. The Celery worker path is covered by the delivery
 tests that start a worker. Every request the browser makes to a host other
 than the live server is answered locally or aborted, so nothing leaves the
 machine.
@@ -65,7 +65,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def eager_tasks(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     previous = celery_app.conf.task_always_eager
@@ -89,7 +89,7 @@ def screenshots(tmp_path):
 
 
 def keep_traffic_local(context, live_server_url):
-    """Answer the return URL locally and abort any other non-local request."""
+    """Fulfil the return URL locally and abort any other non-local request."""
     local_host = urlsplit(live_server_url).hostname
 
     def handle(route):

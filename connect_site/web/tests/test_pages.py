@@ -141,7 +141,7 @@ def test_api_key_limited_to_one_of_my_teams(web_client, person):
     assert ApiKey.objects.get(user=person).team == team
 
 
-def test_api_key_cannot_be_limited_to_someone_elses_team(web_client, make_user):
+def test_api_key_limit_to_foreign_team_rejected(web_client, make_user):
     other_team = TeamFactory(owner=make_user())
 
     response = web_client.post(
@@ -170,7 +170,7 @@ def test_api_key_revoke_sets_revoked_at(web_client, person):
     assert key.revoked_at is not None
 
 
-def test_api_key_revoke_of_other_persons_key_is_404(web_client, make_user):
+def test_api_key_revoke_foreign_key_is_404(web_client, make_user):
     key, _secret = api_key_create(user=make_user(), name="Theirs")
 
     response = web_client.post(reverse("api-key-revoke", args=[key.public_id]))
