@@ -353,7 +353,8 @@ def test_list_rejects_unknown_parameter(owner_client, members_url):
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
         "name": [
-            "Unknown query parameter. Allowed: email, limit, offset, role, status."
+            "Unknown query parameter. Allowed: asOf, email, limit, offset, role, "
+            "status."
         ]
     }
 
