@@ -113,12 +113,17 @@ def convert_exception(exc):
 
 def exception_handler(exc, context):
     converted = convert_exception(exc)
+    request_id = current_request_id()
     if converted is None:
+        # The body carries only the request id, so the log line must too.
         logger.exception(
-            "Unhandled error in %s", context.get("view").__class__.__name__
+            "Unhandled error in %s, request_id=%s",
+            context.get("view").__class__.__name__,
+            request_id,
+            extra={"request_id": request_id},
         )
         converted = errors.ServerError()
-    response = error_response(converted)
+    response = error_response(converted, request_id)
     auth_header = getattr(exc, "auth_header", None)
     if converted.status_code == 401:
         response["WWW-Authenticate"] = auth_header or 'Bearer realm="api"'

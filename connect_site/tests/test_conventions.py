@@ -196,7 +196,9 @@ def test_success_carries_request_id(owner_client):
     assert response["X-Request-Id"].startswith("req_")
 
 
-def test_unexpected_error_answers_500_with_request_id(owner_client, monkeypatch):
+def test_unexpected_error_answers_500_with_request_id(
+    owner_client, monkeypatch, caplog
+):
     def broken(**kwargs):
         raise RuntimeError("secret detail")
 
@@ -209,6 +211,11 @@ def test_unexpected_error_answers_500_with_request_id(owner_client, monkeypatch)
     assert response.status_code == 500
     assert error_of(response) == envelope("server_error", message)
     assert "secret detail" not in response.content.decode()
+    logged = [r for r in caplog.records if r.name == "connect_site.api.exceptions"]
+    assert logged[0].getMessage() == (
+        f"Unhandled error in TeamListView, request_id={response['X-Request-Id']}"
+    )
+    assert logged[0].exc_info[1].args == ("secret detail",)
 
 
 def test_healthz_answers_200(client):
