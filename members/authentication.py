@@ -10,7 +10,7 @@ from connect_site.api import (
     errors,
     schema,  # noqa: F401  registers the bearer scheme
 )
-from members.keys import digest_api_key
+from members.keys import digest_api_key, looks_like_api_key
 from members.models import ApiKey
 
 
@@ -31,6 +31,10 @@ class ApiKeyAuthentication(BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise errors.InvalidApiKey() from None
+        if not looks_like_api_key(key):
+            # The format is public, so rejecting it before the database
+            # lookup reveals nothing and spares a query per junk request.
+            raise errors.InvalidApiKey()
 
         api_key = (
             ApiKey.objects.select_related("user")

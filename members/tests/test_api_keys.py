@@ -58,6 +58,21 @@ def test_malformed_authorization_gets_401(client, header):
     assert response.json()["error"]["code"] == "invalid_api_key"
 
 
+@pytest.mark.parametrize(
+    "key", ["sk_live_" + "x" * 40, KEY_PREFIX + "short", KEY_PREFIX + "x" * 40 + "!"]
+)
+def test_malformed_key_gets_401_without_query(
+    make_client, django_assert_num_queries, key
+):
+    client = make_client(key)
+
+    with django_assert_num_queries(0):
+        response = client.get("/v2/connect/teams")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_api_key"
+
+
 def test_key_is_stored_only_as_digest(owner):
     api_key, secret = api_key_create(user=owner, name="k")
 
