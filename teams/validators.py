@@ -14,6 +14,11 @@ METADATA_KEY_MAX_LENGTH = 40
 METADATA_VALUE_MAX_LENGTH = 500
 
 
+def shown(value, limit=40):
+    """Return ``value`` cut to ``limit`` characters, for echoing in a message."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
 @cache
 def country_codes():
     return frozenset(country.alpha_2 for country in pycountry.countries)
@@ -33,7 +38,7 @@ def validate_country(value):
     code = value.strip().upper()
     if code not in country_codes():
         raise serializers.ValidationError(
-            f"'{value}' is not an ISO 3166-1 alpha-2 country code; use one such as MX, CO or US."
+            f"'{shown(value)}' is not an ISO 3166-1 alpha-2 country code; use one such as MX, CO or US."
         )
     return code
 
@@ -42,7 +47,7 @@ def validate_currency(value):
     code = value.strip().upper()
     if code not in currency_codes():
         raise serializers.ValidationError(
-            f"'{value}' is not an ISO 4217 currency code; use one such as MXN or USD."
+            f"'{shown(value)}' is not an ISO 4217 currency code; use one such as MXN or USD."
         )
     return code
 
@@ -50,7 +55,7 @@ def validate_currency(value):
 def validate_timezone(value):
     if value not in timezone_names():
         raise serializers.ValidationError(
-            f"'{value}' is not an IANA time zone name; use one such as America/Mexico_City."
+            f"'{shown(value)}' is not an IANA time zone name; use one such as America/Mexico_City."
         )
     return value
 
@@ -64,7 +69,7 @@ def default_currency(country):
 def validate_colour(value):
     if not HEX_COLOUR.match(value):
         raise serializers.ValidationError(
-            f"'{value}' is not a colour in the form #RRGGBB, such as #1A2B3C."
+            f"'{shown(value)}' is not a colour in the form #RRGGBB, such as #1A2B3C."
         )
     return value.upper()
 

@@ -275,3 +275,16 @@ def test_create_accepts_metadata_at_the_limits(owner_client):
 
     assert response.status_code == 201
     assert len(response.json()["data"]["metadata"]) == 49
+
+
+def test_error_message_cuts_long_value(owner_client):
+    body = {"name": "Alpha", "country": "X" * 1000}
+
+    response = owner_client.post("/v2/connect/teams", body, format="json")
+
+    message = (
+        f"'{'X' * 40}…' is not an ISO 3166-1 alpha-2 country code; "
+        "use one such as MX, CO or US."
+    )
+    assert response.status_code == 400
+    assert error_of(response) == expected_error("country", message)
