@@ -169,3 +169,13 @@ def test_createapikey_rejects_invalid_email():
         run_createapikey("not-an-email")
 
     assert str(raised.value) == "'not-an-email' is not a valid email address."
+
+
+@pytest.mark.parametrize("name", ["", "   ", "n" * 101])
+def test_createapikey_rejects_bad_name(name):
+    with pytest.raises(CommandError) as raised:
+        run_createapikey("new@example.com", "--name", name)
+
+    assert str(raised.value) == "--name must be 1 to 100 characters long."
+    assert not ApiKey.objects.exists()
+    assert not get_user_model().objects.exists()

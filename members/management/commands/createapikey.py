@@ -6,6 +6,7 @@ from django.core.validators import validate_email
 from connect_site.actors import Actor
 from connect_site.api.errors import NotFound
 from members.access import team_access
+from members.models import ApiKey
 from members.services import api_key_create
 
 
@@ -27,8 +28,18 @@ class Command(BaseCommand):
             validate_email(email)
         except ValidationError:
             raise CommandError(f"'{email}' is not a valid email address.") from None
+        name_max_length = ApiKey._meta.get_field("name").max_length
+        if not name.strip() or len(name) > name_max_length:
+            raise CommandError(
+                f"--name must be 1 to {name_max_length} characters long."
+            )
         User = get_user_model()
-        user = User.objects.filter(email__iexact=email).first()
+        # The pages create users with the lower-cased email as username, so
+        # either one finds an existing account.
+        user = (
+            User.objects.filter(email__iexact=email).first()
+            or User.objects.filter(username=email.lower()).first()
+        )
         if user is None:
             user = User.objects.create_user(username=email.lower(), email=email)
             self.stdout.write(f"Created user {email}.")
