@@ -46,9 +46,9 @@ def api_not_found(request, *args, **kwargs):
 
     ``/v2/connect/teams/`` gets the same response as ``/v2/connect/teams``,
     so clients that add a slash work without a redirect, which would turn
-    a POST into a GET in some clients. Routed last under /v2/connect/, the
-    JSON 404 holds with DEBUG on too, where Django would otherwise render
-    its HTML debug page. It is exempt from CSRF so that a POST gets this 404
+    a POST into a GET in some clients. Because it is routed last under
+    /v2/connect/, the JSON 404 is returned with DEBUG on too, where Django
+    would otherwise render its HTML debug page. It is exempt from CSRF so that a POST gets this 404
     rather than an HTML 403.
     """
     match = resolve_without_trailing_slash(request.path_info)
