@@ -21,6 +21,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 
 from bench import server
@@ -96,6 +97,9 @@ def django_setup(config):
         CONNECT_RATE_LIMIT_READS_PER_MINUTE=str(server.RATE_LIMIT_PER_MINUTE),
         CONNECT_RATE_LIMIT_WRITES_PER_MINUTE=str(server.RATE_LIMIT_PER_MINUTE),
     )
+    # With DEBUG=0 WhiteNoise warns that collectstatic has not run; the
+    # benchmarks request no static files.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()

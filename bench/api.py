@@ -10,7 +10,7 @@ from bench import seed, server
 
 logger = logging.getLogger(__name__)
 
-# The request body of the source page's "POST /v2/connect/teams" example.
+# The create example of the API contract: every field a team accepts.
 CREATE_BODY = {
     "name": "Development Team Alpha",
     "description": "Main development team for Project Alpha",

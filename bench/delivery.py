@@ -53,7 +53,7 @@ def receiver_get(path):
 def receipts_wait(expected, *, limit_seconds=600):
     """Wait until ``expected`` deliveries arrived, or none arrived for a while.
 
-    Returns the receiver's records, which it then forgets.
+    Returns the receiver's records, which it then clears.
     """
     deadline = time.monotonic() + limit_seconds
     last_count, last_progress = -1, time.monotonic()

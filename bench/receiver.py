@@ -1,7 +1,7 @@
 """A webhook receiver on 127.0.0.1 that records when each delivery arrives.
 
-Run as ``python -m bench.receiver PORT``. Every POST is answered ``200`` at
-once and recorded as ``(webhook-id, path, unix time of receipt)``; the first
+Run as ``python -m bench.receiver PORT``. Every POST gets ``200`` at once
+and is recorded as ``(webhook-id, path, unix time of receipt)``; the first
 few are kept whole so the driver can verify their signatures.
 ``GET /_count`` returns how many were recorded and ``GET /_records`` returns
 them and starts a new record. It speaks just enough HTTP/1.1 for keep-alive
@@ -24,9 +24,9 @@ class Records:
         self.samples = []
 
     def take(self):
-        taken = {"receipts": self.receipts, "samples": self.samples}
+        snapshot = {"receipts": self.receipts, "samples": self.samples}
         self.receipts, self.samples = [], []
-        return taken
+        return snapshot
 
 
 def json_response(document):

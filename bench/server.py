@@ -1,4 +1,4 @@
-"""Start and stop the processes under test: gunicorn, a Celery worker.
+"""Start and stop the processes under test: gunicorn, Celery, the receiver.
 
 Every process starts in its own session and is stopped, with its children, when
 the benchmark ends, also when it fails or is interrupted.
@@ -134,7 +134,7 @@ signal.signal(signal.SIGTERM, _stop_on_signal)
 
 
 def start_gunicorn(env, *, workers=2, threads=4, port=WEB_PORT):
-    """Serve the project with gunicorn's threaded workers and wait until it answers."""
+    """Serve the project with gunicorn's threaded workers and wait until it responds."""
     command = [
         str(BIN / "gunicorn"),
         "connect_site.wsgi",
@@ -194,7 +194,7 @@ def wait_for_http(managed, url, timeout=60):
             pass
         time.sleep(0.2)
     raise RuntimeError(
-        f"{managed.name} did not answer {url} in {timeout}s:\n{managed.log_tail()}"
+        f"{managed.name} did not respond to {url} in {timeout}s:\n{managed.log_tail()}"
     )
 
 
@@ -208,7 +208,7 @@ def process_tree(pid):
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        # The command name is in brackets and may hold spaces; fields follow it.
+        # The command name is in brackets and may contain spaces, so the fields are read after it.
         parent = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(parent, []).append(int(entry.name))
     tree, pending = [], [pid]
