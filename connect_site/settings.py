@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "connect_site",
     "teams",
     "onboarding",
@@ -216,6 +217,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # /v2/connect/docs/ serves Redoc from static files, not from a CDN.
+    "REDOC_DIST": "SIDECAR",
     # Several models have a field named status; each set of choices gets a name.
     "ENUM_NAME_OVERRIDES": {
         "TeamStatusEnum": ["active", "suspended"],

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.validation import validate_schema
@@ -78,6 +79,16 @@ def test_docs_page_renders(client):
 
     assert response.status_code == 200
     assert "/v2/connect/schema/" in response.content.decode()
+
+
+def test_docs_page_loads_redoc_from_own_static_files(client):
+    script = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
+
+    page = client.get("/v2/connect/docs/").content.decode()
+
+    assert f'src="/static/{script}"' in page
+    assert "cdn." not in page
+    assert finders.find(script) is not None
 
 
 def test_schema_generates_without_warnings(tmp_path):
