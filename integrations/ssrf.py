@@ -225,7 +225,7 @@ def validate_webhook_url(url):
     else:
         try:
             addresses = resolve_host(host, port or 443)
-        except (socket.gaierror, UnicodeError):
+        except (OSError, UnicodeError):
             addresses = []
 
     for address in addresses:
@@ -269,7 +269,7 @@ class GuardedBackend(httpcore.NetworkBackend):
     ):
         try:
             addresses = resolve_host(host, port)
-        except (socket.gaierror, UnicodeError) as exc:
+        except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"Cannot resolve {host}: {exc}") from exc
         forbidden = [address for address in addresses if is_forbidden_address(address)]
         if forbidden or not addresses:

@@ -1,5 +1,6 @@
 """Input validation for integrations and events; output is in representations."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from connect_site.api.fields import StrictCharField, StrictSerializer
@@ -97,8 +98,13 @@ class RecoverSerializer(StrictSerializer):
     )
 
 
+@extend_schema_field({"type": "string", "enum": catalog.publishable_event_types()})
+class PublishableEventTypeField(StrictCharField):
+    """An event type; the service checks the catalog and the permission."""
+
+
 class EventPublishSerializer(StrictSerializer):
-    type = StrictCharField(max_length=60)
+    type = PublishableEventTypeField(max_length=60)
     data = serializers.DictField(
         error_messages={"not_a_dict": "data must be a JSON object."}
     )
