@@ -1,4 +1,4 @@
-"""Request bodies copied from the product's source page, byte for byte in meaning."""
+"""Request bodies exactly as the product page shows them."""
 
 # POST /v2/connect/teams/{teamId}/integrations, as the page shows it.
 PAGE_INTEGRATION_REQUEST = {
