@@ -139,6 +139,7 @@ def main():
     finally:
         server.stop_all()
         report.figure("bench.total_time", time.monotonic() - started, "s")
+        report.targets_check()
         report.write(
             {
                 "parts": list(config.parts),

@@ -12,6 +12,27 @@ logger = logging.getLogger(__name__)
 
 RESULTS_PATH = Path(__file__).resolve().parent.parent / "bench-results.json"
 
+# The goals set for the figures: (figure name, comparison, bound).
+TARGETS = [
+    ("api.list_queries_limit_1", "<=", 4),
+    ("api.list_queries_limit_100", "<=", 4),
+    ("api.list_100k_vs_1k_ratio", ">=", 0.67),
+    ("api.web_worker_peak_rss", "<", 150),
+    ("delivery.fanout_vs_ceiling_ratio", ">=", 0.5),
+    ("delivery.backlog_vs_ceiling_ratio", ">=", 0.5),
+    ("delivery.idle_latency_p50", "<", 50),
+    ("delivery.worker_peak_rss", "<", 200),
+    ("load.server_errors", "==", 0),
+    ("load.web_worker_peak_rss", "<", 150),
+    ("load.celery_worker_peak_rss", "<", 200),
+]
+COMPARISONS = {
+    "<": lambda value, bound: value < bound,
+    "<=": lambda value, bound: value <= bound,
+    ">=": lambda value, bound: value >= bound,
+    "==": lambda value, bound: value == bound,
+}
+
 
 class Report:
     """The figures, notes and query plans of one run of the benchmarks."""
@@ -21,6 +42,7 @@ class Report:
         self.figures = []
         self.notes = []
         self.details = {}
+        self.load_at_start = load_average()
 
     def figure(self, name, value, unit):
         """Record one figure and print it at once, so a cut-short run keeps it."""
@@ -38,11 +60,33 @@ class Report:
         """Keep material that is too long to print, such as query plans."""
         self.details[key] = value
 
+    def targets_check(self):
+        """Print whether each figure that has a target met it."""
+        values = {figure["name"]: figure["value"] for figure in self.figures}
+        lines = []
+        for name, comparison, bound in TARGETS:
+            value = values.get(name)
+            if value is None:
+                continue
+            verdict = "met" if COMPARISONS[comparison](value, bound) else "missed"
+            lines.append(f"target {name} {comparison} {bound}: {verdict} ({value})")
+        low, high = (
+            values.get("api.list_queries_limit_1"),
+            values.get("api.list_queries_limit_100"),
+        )
+        if low is not None and high is not None:
+            verdict = "met" if low == high else "missed"
+            lines.append(f"target queries equal for limit 1 and 100: {verdict}")
+        for line in lines:
+            self.note(line)
+        self.detail("targets", lines)
+
     def write(self, conditions):
         document = {
             "startedAt": self.started_at.isoformat(),
             "finishedAt": datetime.now(UTC).isoformat(),
             "machine": machine_description(),
+            "loadAverageAtStart": self.load_at_start,
             "conditions": conditions,
             "figures": self.figures,
             "notes": self.notes,
@@ -61,14 +105,18 @@ def machine_description():
                 break
     except OSError:
         cpu_model = platform.processor()
-    try:
-        load = Path("/proc/loadavg").read_text().split()[:3]
-    except OSError:
-        load = []
     return {
         "cpu": cpu_model,
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "loadAverageAtEnd": load,
+        "loadAverageAtEnd": load_average(),
     }
+
+
+def load_average():
+    """Return the 1, 5 and 15 minute load averages, or [] where /proc is missing."""
+    try:
+        return [float(part) for part in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return []
