@@ -29,12 +29,11 @@ def not_found(request, exception=None):
     return page_not_found(request, exception)
 
 
-def resolve_without_trailing_slash(path_info):
-    """Return the endpoint that ``path_info`` less its final slash matches, or None."""
-    if not path_info.endswith("/"):
-        return None
+def resolve_other_spelling(path_info):
+    """Resolve ``path_info`` with its final slash removed, or added; else None."""
+    other = path_info[:-1] if path_info.endswith("/") else path_info + "/"
     try:
-        match = resolve(path_info[:-1])
+        match = resolve(other)
     except Resolver404:
         return None
     return None if match.url_name == API_NOT_FOUND else match
@@ -42,16 +41,17 @@ def resolve_without_trailing_slash(path_info):
 
 @csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Serve a slashed API URL as its endpoint, or return the JSON 404.
+    """Serve an API URL as the endpoint of its other spelling, or return 404.
 
     ``/v2/connect/teams/`` gets the same response as ``/v2/connect/teams``,
-    so clients that add a slash work without a redirect, which would turn
-    a POST into a GET in some clients. Because it is routed last under
+    and ``/v2/connect/schema`` the same as ``/v2/connect/schema/``, so
+    clients work either way without a redirect, which would turn a POST
+    into a GET in some clients. Because it is routed last under
     /v2/connect/, the JSON 404 is returned with DEBUG on too, where Django
-    would otherwise render its HTML debug page. It is exempt from CSRF so that a POST gets this 404
-    rather than an HTML 403.
+    would otherwise render its HTML debug page. It is exempt from CSRF so
+    that a POST gets this 404 rather than an HTML 403.
     """
-    match = resolve_without_trailing_slash(request.path_info)
+    match = resolve_other_spelling(request.path_info)
     if match is not None:
         return match.func(request, *match.args, **match.kwargs)
     return error_json(errors.NotFound("No API endpoint matches this URL."), request)

@@ -303,3 +303,10 @@ def test_trailing_slash_of_unknown_url_answers_404(owner_client, path):
     assert error_of(response) == envelope(
         "not_found", "No API endpoint matches this URL."
     )
+
+
+def test_schema_answers_without_trailing_slash(client):
+    response = client.get("/v2/connect/schema?format=json")
+
+    assert response.status_code == 200
+    assert "/v2/connect/teams" in response.json()["paths"]
