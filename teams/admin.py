@@ -66,7 +66,9 @@ class TeamAdmin(admin.ModelAdmin):
         "is_deleted",
     ]
     list_filter = ["status", "country", "industry", DeletedFilter]
-    search_fields = ["name", "public_id"]
+    # "=" makes a member's email an exact, case-insensitive match.
+    search_fields = ["name", "public_id", "=memberships__email"]
+    search_help_text = "Team name, team id or a member's exact email."
     ordering = ["-created_at", "-id"]
     actions = ["suspend", "reactivate", "restore"]
     readonly_fields = ["metadata_json", "branding_json"]

@@ -57,6 +57,15 @@ def test_team_search_by_name_and_public_id(admin_client, owner):
     assert list(by_id.context["cl"].queryset) == [beta]
 
 
+def test_team_search_by_member_email(admin_client, owner, make_user):
+    mine = TeamFactory(owner=owner)
+    TeamFactory(owner=make_user("other@example.com"))
+
+    response = admin_client.get(TEAMS_URL, {"q": "OWNER@example.com"})
+
+    assert list(response.context["cl"].queryset) == [mine]
+
+
 def test_team_list_shows_deleted_teams_and_filters_them(admin_client, owner):
     kept = TeamFactory(owner=owner)
     deleted = TeamFactory(owner=owner)
