@@ -30,6 +30,10 @@ DELIVERY_ID_PARAMETER = OpenApiParameter(
     OpenApiParameter.PATH,
     description="The delivery's public id, dlv_ and 24 characters.",
 )
+INTEGRATION_FILTER_PARAMETERS = [
+    OpenApiParameter("status", str, enum=IntegrationStatus.values),
+    OpenApiParameter("isActive", str, enum=["true", "false"]),
+]
 DELIVERY_FILTER_PARAMETERS = [
     OpenApiParameter("status", str, enum=DeliveryStatus.values),
     OpenApiParameter("eventType", str, enum=list(EVENT_TYPES)),

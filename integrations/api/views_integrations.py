@@ -9,6 +9,7 @@ from connect_site.api.pagination import paginated_response
 from connect_site.api.responses import created, envelope
 from integrations import selectors, services
 from integrations.api import schema as integration_schema
+from integrations.api.filters import IntegrationFilter
 from integrations.api.representations import delivery_data, integration_data
 from integrations.api.serializers import (
     EmptySerializer,
@@ -47,7 +48,8 @@ class IntegrationListView(APIView):
     @extend_schema(
         operation_id="integrations_list",
         summary="List the team's integrations, newest first",
-        parameters=schema.PAGINATION_PARAMETERS,
+        parameters=schema.PAGINATION_PARAMETERS
+        + integration_schema.INTEGRATION_FILTER_PARAMETERS,
         responses={
             200: integration_schema.INTEGRATION_LIST,
             **schema.error_responses(400, 401, 403, 404),
@@ -64,6 +66,7 @@ class IntegrationListView(APIView):
             selectors.integrations_for_team(team=access.team).select_related("team"),
             serialize=lambda rows: [integration_data(row) for row in rows],
             message="Integrations retrieved successfully",
+            filterset_class=IntegrationFilter,
         )
 
     @extend_schema(

@@ -71,6 +71,24 @@ def test_page_request_creates_integration(owner_client, team):
     assert "team_webhook_secret" not in integration.secret_encrypted
 
 
+def test_list_filters_status_and_is_active(owner_client, team):
+    IntegrationFactory(team=team, is_active=False)
+    wanted = IntegrationFactory(team=team)
+    disabled = IntegrationFactory(team=team)
+    Integration.objects.filter(pk=disabled.pk).update(status=IntegrationStatus.DISABLED)
+
+    response = owner_client.get(integrations_url(team) + "?status=active&isActive=true")
+
+    assert [item["id"] for item in response.json()["data"]] == [wanted.public_id]
+
+
+def test_list_rejects_bad_is_active(owner_client, team):
+    response = owner_client.get(integrations_url(team) + "?isActive=yes")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"isActive": ["Use true or false."]}
+
+
 def test_get_masks_secret_after_create(owner_client, team):
     created = create(owner_client, team, PAGE_INTEGRATION_REQUEST).json()["data"]
 
