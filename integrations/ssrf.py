@@ -271,17 +271,17 @@ class GuardedBackend(httpcore.NetworkBackend):
             addresses = resolve_host(host, port)
         except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"Cannot resolve {host}: {exc}") from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"Cannot resolve {host}: no address found.")
         forbidden = [address for address in addresses if is_forbidden_address(address)]
-        if forbidden or not addresses:
+        if forbidden:
             logger.warning(
                 "Rejected a webhook connection to %s, which resolves to %s",
                 host,
-                ", ".join(str(address) for address in forbidden) or "nothing",
+                ", ".join(str(address) for address in forbidden),
             )
             raise ForbiddenAddress(
                 f"The host {host} resolves to the forbidden address {forbidden[0]}."
-                if forbidden
-                else f"The host {host} resolves to no address."
             )
 
         last_error = None
