@@ -123,7 +123,7 @@ def test_invite_orders_permissions_by_catalog(owner_client, members_url):
     assert response.json()["data"]["permissions"] == ["team.read", "clients.read"]
 
 
-def test_invite_answers_409_when_email_differs_only_in_case(owner_client, members_url):
+def test_invite_rejects_email_differing_in_case(owner_client, members_url):
     post_invite(owner_client, members_url, {"email": "ana@example.com", "role": "user"})
 
     response = post_invite(

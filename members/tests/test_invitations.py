@@ -193,10 +193,10 @@ def test_email_task_skips_revoked_invitation(team, owner):
 def test_email_task_leaves_token_unsent_when_smtp_fails(team, owner, monkeypatch):
     membership, token = invite_without_email(team, owner)
 
-    def refuse(*args, **kwargs):
+    def fail_smtp(*args, **kwargs):
         raise SMTPException("421 try again later")
 
-    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", fail_smtp)
 
     with pytest.raises(SMTPException):
         invitation_email_send_once(membership_id=membership.pk, token=token)

@@ -87,7 +87,7 @@ def test_invite_form_invites_and_emails(
     assert messages_of(response) == ["Invitación enviada a new@example.com."]
 
 
-def test_invite_form_offers_only_roles_at_or_below_caller(client, team):
+def test_invite_form_role_choices_capped(client, team):
     manager = MembershipFactory(team=team, role="manager")
     client.force_login(manager.user)
 

@@ -55,7 +55,7 @@ def call_endpoint(client, endpoint, members_url, target):
 @pytest.mark.parametrize("endpoint", list(ALLOWED))
 def test_permission_matrix(make_key_client, team, members_url, role, endpoint):
     caller = MembershipFactory(team=team, role=role, email=f"{role}@example.org")
-    # The lowest role, invited, so that rank never decides the answer.
+    # The lowest role, invited, so that rank never decides the outcome.
     target = MembershipFactory(team=team, role="user", status="invited")
 
     response = call_endpoint(
@@ -395,7 +395,7 @@ def test_invited_owner_can_be_revoked(owner_client, team, members_url):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_two_owners_demoting_each_other_at_once_leave_one(owner):
+def test_concurrent_owner_demotions_keep_one_owner(owner):
     team = TeamFactory(owner=owner)
     first = Membership.objects.get(team=team, user=owner)
     second = MembershipFactory(team=team, role="owner")
