@@ -1,12 +1,14 @@
 """Team pages: my teams, create a team, a team's settings and branding."""
 
 import copy
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from connect_site.actors import Actor
@@ -117,9 +119,9 @@ def team_with_changes(team, data):
     """Return an unsaved copy of ``team`` with the submitted values, for the preview."""
     preview = copy.copy(team)
     preview.name = data.get("name") or team.name
-    settings = data.get("settings", {})
-    preview.language = settings.get("language", team.language)
-    preview.timezone = settings.get("timezone", team.timezone)
+    submitted_settings = data.get("settings", {})
+    preview.language = submitted_settings.get("language", team.language)
+    preview.timezone = submitted_settings.get("timezone", team.timezone)
     preview.branding = services.merge_nullable(team.branding, data.get("branding", {}))
     return preview
 
@@ -142,7 +144,8 @@ def invitation_email_preview(team, user):
             "role": Role.ADMIN.label,
             "invite_message": _("Welcome to our team!"),
             "accept_url": "#",
-            "expires_at": None,
+            "expires_at": timezone.now()
+            + timedelta(days=settings.CONNECT_INVITATION_TTL_DAYS),
             "language": team.language,
         }
         subject = " ".join(

@@ -37,8 +37,16 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         ),
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
+        self.fields["username"].widget.input_type = "email"
+        self.fields["username"].widget.attrs["autocomplete"] = "email"
+
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
+        # Accounts use the lower-cased email as their username.
+        username = (self.cleaned_data.get("username") or "").strip().lower()
+        self.cleaned_data["username"] = username
         key = login_failure_cache_key(username, self.client_ip())
         if (cache.get(key) or 0) >= LOGIN_FAILURE_LIMIT:
             logger.warning("Sign-in throttled for a username after repeated failures")

@@ -85,6 +85,7 @@ def screenshots(tmp_path):
     def take(page, name):
         page.screenshot(path=str(folder / f"{name}.png"))
 
+    take.folder = folder
     return take
 
 
@@ -132,9 +133,7 @@ def owner_user(make_user):
 
 def sign_in(page, live_server, email=None, password=PASSWORD):
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email address").or_(page.get_by_label("Username")).fill(
-        email or "owner@example.com"
-    )
+    page.get_by_label("Email").fill(email or "Owner@Example.com")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/teams/")
@@ -205,6 +204,15 @@ def test_settings_change_branding_and_preview(
     assert header_colour == "rgb(11, 92, 173)"
     assert page.locator(".brand__name").inner_text() == "Acme Pagos"
     screenshots(page, "team-settings")
+    # The sandboxed frame runs no script, so Playwright reads its source.
+    email_html = page.locator("iframe[title='Invitation email preview']").get_attribute(
+        "srcdoc"
+    )
+    assert "You are invited to join Acme Pagos</h1>" in email_html
+    page.locator("aside").scroll_into_view_if_needed()
+    page.locator("aside").screenshot(
+        path=str(screenshots.folder / "team-settings-preview.png")
+    )
     team.refresh_from_db()
     assert team.branding["primaryColor"] == "#0B5CAD"
 

@@ -202,6 +202,7 @@ def test_settings_preview_renders_email_without_saving(web_client, owner):
     assert response.status_code == 200
     assert response.context["email_preview"]["from_name"] == "Preview"
     assert "Preview Co" in response.context["email_preview"]["html"]
+    assert 'sandbox srcdoc="&lt;!doctype html&gt;' in response.content.decode()
     team.refresh_from_db()
     assert team.branding == {}
 

@@ -58,6 +58,14 @@ def test_login_redirects_to_my_teams(client, person):
     assert response["Location"] == "/teams/"
 
 
+def test_login_email_ignores_case(client, person):
+    response = client.post(
+        reverse("login"), {"username": " Ana@Example.COM ", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+
+
 def test_login_is_throttled_after_five_failures(client, person):
     for _attempt in range(5):
         failed = sign_in(client, "wrong password")
