@@ -15,8 +15,10 @@ import threading
 import time
 
 import pytest
+from django.core.wsgi import get_wsgi_application
 from django.db import connection, transaction
 from rest_framework.test import APIClient
+from werkzeug.test import Client as WerkzeugClient
 
 from connect_site.actors import Actor
 from connect_site.celery import app as celery_app
@@ -258,16 +260,19 @@ def test_database_sessions_ended_while_requests_and_deliveries_run(
     paused = threading.Event()
 
     def requests_around_the_outage():
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        # Straight through the WSGI application, as a server calls it: unlike
+        # Django's test client, this keeps the request signals that close or
+        # health-check a persistent connection.
+        client = WerkzeugClient(get_wsgi_application())
+        headers = {"Authorization": f"Bearer {secret}"}
         url = f"/v2/connect/teams/{team.public_id}"
         try:
             for _ in range(3):
-                statuses.append(client.get(url).status_code)
+                statuses.append(client.get(url, headers=headers).status_code)
             paused.set()
             may_continue.wait(30)
             for _ in range(3):
-                statuses.append(client.get(url).status_code)
+                statuses.append(client.get(url, headers=headers).status_code)
         finally:
             connection.close()
 
