@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connect_site.actors import Actor
 from connect_site.api import errors
 from integrations.events import event_publish
 from members.access import effective_permissions, role_permissions
@@ -520,7 +521,7 @@ def invitation_accept(*, token, user):
             update_fields=["user", "name", "status", "joined_at", "updated_at"]
         )
         audit_record(
-            actor=None,
+            actor=Actor(user=user, source="web"),
             team=membership.team,
             action="member.joined",
             target_type="member",
@@ -648,6 +649,8 @@ def invitation_emails_reissue_unsent():
     the old task, if it ever runs, finds its token void. Returns the number
     of invitations reissued.
     """
+    # NOTE: an address that the SMTP server rejects for good is retried by
+    # the task and reissued here every few minutes until the link expires.
     now = timezone.now()
     member_pks = list(
         unsent_invitations(now).values_list("pk", flat=True)[:UNSENT_INVITATION_BATCH]

@@ -25,6 +25,7 @@ from members.services import (
 from members.tasks import invitation_email_send
 from members.tests.factories import UserFactory
 from members.tests.helpers import invite, token_from_email
+from teams.models import AuditEntry
 from teams.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -263,6 +264,9 @@ def test_new_person_sets_name_and_password_and_joins(client, invited):
     assert user.check_password(STRONG_PASSWORD)
     assert client.session["_auth_user_id"] == str(user.pk)
     assert Event.objects.get(type="member.joined").data["status"] == "active"
+    audit = AuditEntry.objects.get(action="member.joined")
+    assert audit.actor_email == "new@example.com"
+    assert audit.source == "web"
 
 
 def test_new_person_with_weak_password_changes_nothing(client, invited):
