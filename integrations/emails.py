@@ -1,6 +1,7 @@
 """The email sent to a team's owners when their integration is disabled."""
 
 import logging
+from email.utils import formataddr, parseaddr
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -55,13 +56,24 @@ def owner_emails(team):
     )
 
 
+def sender_address(team):
+    """Return DEFAULT_FROM_EMAIL's address under the team's branded sender name."""
+    from members.emails import team_branding
+
+    branding = team_branding(team)
+    name = branding["email_from_name"] or branding["display_name"]
+    return formataddr((name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
+
+
 def integration_disabled_email_build(integration):
     """Return ``(subject, body)`` in the team's language (es or en)."""
+    from members.emails import team_branding
+
     team = integration.team
     language = team.language if team.language in SUBJECTS else "es"
     values = {
         "name": integration.name,
-        "team": team.name,
+        "team": team_branding(team)["display_name"],
         "url": integration.url,
         "reason": integration.disabled_reason,
         "team_id": team.public_id,
@@ -110,7 +122,7 @@ def integration_disabled_email_send(integration_pk):
             )
             return 0
         subject, body = integration_disabled_email_build(integration)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        send_mail(subject, body, sender_address(integration.team), recipients)
     logger.info(
         "Sent the disabled-integration email to %s owners of integration %s",
         len(recipients),

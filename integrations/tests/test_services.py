@@ -71,6 +71,20 @@ def test_disabled_email_task_sends_once(integration, mailoutbox):
     assert len(mailoutbox) == 1
 
 
+def test_disabled_email_uses_branding(team, integration, mailoutbox, settings):
+    settings.DEFAULT_FROM_EMAIL = "Connect <no-reply@connect.localhost>"
+    team.branding = {"displayName": "Alpha", "emailFromName": "Alpha Billing"}
+    team.save()
+    integration_disable(integration=integration, reason="Failing for 5 days.")
+
+    integration_disabled_email_send(integration.pk)
+
+    assert mailoutbox[0].subject == (
+        "Desactivamos la integración Team Payment Notifications de Alpha"
+    )
+    assert mailoutbox[0].from_email == ("Alpha Billing <no-reply@connect.localhost>")
+
+
 def test_disabled_email_in_english(team, integration, mailoutbox):
     team.language = "en"
     team.save()
