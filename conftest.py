@@ -140,11 +140,6 @@ def use_celery_broker(app, broker_url, always_eager):
 
 def worker_database_url(connection):
     settings_dict = connection.settings_dict
-    if connection.vendor != "postgresql":
-        pytest.fail(
-            "celery_worker_process needs PostgreSQL so that the worker sees the "
-            "test database; set DATABASE_URL=postgres://..."
-        )
     user = settings_dict.get("USER") or ""
     password = settings_dict.get("PASSWORD") or ""
     credentials = ""
@@ -166,8 +161,8 @@ def celery_worker_process(transactional_db, tmp_path):
     subprocess against the test database and a Redis broker, waits until the
     worker logs that it is ready, and points this process's Celery app at the
     same broker with eager execution off. ``redis_url`` defaults to
-    REDIS_URL, then to redis://127.0.0.1:6379/3; use a Redis database of your
-    own. The queue is purged before the worker starts. Rows must be committed
+    REDIS_URL; without it or without PostgreSQL the test is skipped. Use a
+    Redis database of your own: the queue is purged before the worker starts. Rows must be committed
     to be seen, hence ``transactional_db``. Workers stop at teardown, before
     the database is flushed.
     """
@@ -180,9 +175,11 @@ def celery_worker_process(transactional_db, tmp_path):
 
     def start(extra_env=None, queues="connect", redis_url=None, timeout=60):
         nonlocal previous_broker
-        redis_url = (
-            redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3"
-        )
+        redis_url = redis_url or os.environ.get("REDIS_URL")
+        if connection.vendor != "postgresql" or not redis_url:
+            # An in-memory SQLite test database cannot be shared with another
+            # process, and the worker needs a broker.
+            pytest.skip("needs DATABASE_URL on PostgreSQL and REDIS_URL for a worker")
         if previous_broker is None:
             previous_broker = use_celery_broker(app, redis_url, always_eager=False)
             app.control.purge()
