@@ -1,7 +1,9 @@
 """From the API to a real receiver on 127.0.0.1, through the delivery engine."""
 
 import json
+import socket
 
+import httpcore
 import pytest
 
 from connect_site.celery import app as celery_app
@@ -112,3 +114,43 @@ def test_test_endpoint_delivers_and_logs_attempt(
     assert delivery["attemptCount"] == 1
     assert delivery["lastStatusCode"] == 200
     assert [attempt["statusCode"] for attempt in delivery["attempts"]] == [200]
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_rebinding_to_metadata_is_not_sent(
+    owner_client, team, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.CONNECT_WEBHOOK_ALLOW_LOOPBACK = False
+    # team.example.com does not resolve when the integration is saved ...
+    integration = create_page_integration(
+        owner_client, team, "https://team.example.com/webhooks/payments"
+    )
+    # ... and later resolves to the metadata address.
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *args, **kwargs: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))
+        ],
+    )
+    connects = []
+
+    def refuse(self, host, port, **kwargs):
+        connects.append((host, port))
+        raise httpcore.ConnectError("connections are refused in this test")
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", refuse)
+    base = f"/v2/connect/teams/{team.public_id}"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = owner_client.post(f"{base}/integrations/{integration['id']}/test")
+    detail = owner_client.get(f"{base}/deliveries/{queued.json()['data']['id']}")
+
+    delivery = detail.json()["data"]
+    assert connects == []
+    assert delivery["status"] == "failed"
+    assert delivery["attempts"][0]["statusCode"] is None
+    assert delivery["attempts"][0]["error"] == (
+        "ForbiddenAddress: The host team.example.com resolves to the forbidden "
+        "address 169.254.169.254."
+    )
