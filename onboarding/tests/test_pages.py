@@ -1,5 +1,7 @@
 """Onboarding pages: the team's checklist and the hosted, token-linked pages."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
@@ -240,3 +242,13 @@ def test_hosted_page_speaks_team_language(client, owner):
     assert response["Content-Language"] == "es"
     assert "Datos del equipo" in body
     assert '<label for="id_team_setup-legalName">Razón social</label>' in body
+
+
+def test_checklist_shows_times_in_team_timezone(web_client, team):
+    TeamStep.objects.filter(team=team, step_id="team_setup").update(
+        completed_at=datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
+    )
+
+    response = web_client.get(reverse("onboarding-checklist", args=[team.public_id]))
+
+    assert "completed Jan. 15, 2024, 4:30 a.m." in response.content.decode()

@@ -82,6 +82,23 @@ def test_team_list_shows_only_my_teams_with_progress(web_client, owner, make_use
     assert 'aria-valuenow="0"' in body
 
 
+def test_team_list_query_count_does_not_grow(web_client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    TeamFactory(owner=owner)
+    with CaptureQueriesContext(connection) as one_team:
+        web_client.get(reverse("team-list"))
+    TeamFactory(owner=owner)
+    TeamFactory(owner=owner)
+
+    with CaptureQueriesContext(connection) as three_teams:
+        response = web_client.get(reverse("team-list"))
+
+    assert len(response.context["rows"]) == 3
+    assert len(three_teams.captured_queries) == len(one_team.captured_queries)
+
+
 def test_team_list_speaks_spanish_by_default(client, owner):
     client.force_login(owner)
 
