@@ -1,8 +1,8 @@
 """Keep webhook requests away from private, loopback and metadata addresses.
 
 Two checks guard every webhook URL. ``validate_webhook_url`` runs when an
-integration is saved and rejects address literals and names that resolve to a
-forbidden address; a name that does not resolve yet is accepted. Because DNS
+integration is saved. It rejects address literals and names that resolve to a
+forbidden address, but accepts a name that does not resolve yet. Because DNS
 answers can change after that (DNS rebinding), ``GuardedTransport`` resolves
 the host again when it connects, checks every address and connects to the
 checked address itself, so nothing is resolved twice.
@@ -122,9 +122,9 @@ def is_forbidden_address(address):
 
     ``address`` is an ``ipaddress`` object or its text. Loopback (127.0.0.0/8,
     ::1 and ::ffff:127.x.x.x) is allowed only when the setting
-    CONNECT_WEBHOOK_ALLOW_LOOPBACK is on; every other private, link-local,
-    shared, reserved, multicast or metadata address is always forbidden, also
-    when it is embedded in an IPv6 address (mapped, 6to4, Teredo, NAT64).
+    CONNECT_WEBHOOK_ALLOW_LOOPBACK is on. Every other private, link-local,
+    shared, reserved, multicast or metadata address is always forbidden. So is
+    an IPv6 address that embeds one (mapped, 6to4, Teredo, NAT64).
     """
     address = ipaddress.ip_address(address)
     if _is_loopback_allowed() and is_loopback(address):
