@@ -150,32 +150,34 @@ def integration_update(*, actor, integration, data):
     set to true on a disabled integration re-enables it.
     """
     configuration = data.get("configuration", {})
+    # Every value is checked before the row is locked: the URL check may wait
+    # on DNS, and the delivery engine locks the same row to claim deliveries.
+    if "type" in data:
+        integration_type_clean(data["type"])
+    cleaned = {}
+    if "name" in data:
+        cleaned["name"] = integration_name_clean(data["name"])
+    if "url" in configuration:
+        cleaned["url"] = validate_webhook_url(configuration["url"])
+    if "events" in configuration:
+        cleaned["events"] = integration_events_clean(configuration["events"])
+    secret = configuration.get("secret")
+    if secret is not None:
+        integration_secret_clean(secret)
+
     changes = {}
     now = timezone.now()
     with transaction.atomic():
         integration = _lock(integration)
-        if "type" in data:
-            integration_type_clean(data["type"])
-        if "name" in data:
-            name = integration_name_clean(data["name"])
-            if name != integration.name:
-                changes["name"] = name
-            integration.name = name
-        if "url" in configuration:
-            url = validate_webhook_url(configuration["url"])
-            if url != integration.url:
-                changes["url"] = url
-            integration.url = url
-        if "events" in configuration:
-            events = integration_events_clean(configuration["events"])
-            if events != integration.events:
-                changes["events"] = events
-            integration.events = events
-        if configuration.get("secret") is not None:
-            secret = integration_secret_clean(configuration["secret"])
-            if secret != decrypt_secret(integration.secret_encrypted):
-                _rotate(integration, secret, now)
-                changes["secret"] = "rotated"
+        for name, value in cleaned.items():
+            if value != getattr(integration, name):
+                changes[name] = value
+            setattr(integration, name, value)
+        if secret is not None and secret != decrypt_secret(
+            integration.secret_encrypted
+        ):
+            _rotate(integration, secret, now)
+            changes["secret"] = "rotated"
         if "isActive" in data:
             is_active = data["isActive"]
             if is_active != integration.is_active:
