@@ -1,6 +1,7 @@
 """A JSON parser that names what is wrong with a body instead of guessing."""
 
 import json
+import math
 
 from django.conf import settings
 from rest_framework.parsers import BaseParser
@@ -50,6 +51,15 @@ def reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
+def parse_finite_float(text):
+    # Python reads 1e400 as infinity, which JSON cannot represent and
+    # PostgreSQL's jsonb refuses to store.
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return value
+
+
 class StrictJSONParser(BaseParser):
     media_type = "application/json"
 
@@ -64,7 +74,9 @@ class StrictJSONParser(BaseParser):
             return {}
         try:
             text = raw.decode("utf-8")
-            data = json.loads(text, parse_constant=reject_constant)
+            data = json.loads(
+                text, parse_constant=reject_constant, parse_float=parse_finite_float
+            )
             found = find_invalid_text(data)
         except (UnicodeDecodeError, ValueError) as exc:
             raise errors.InvalidJson(

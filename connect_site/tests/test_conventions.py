@@ -43,6 +43,15 @@ def test_nan_answers_invalid_json(owner_client):
     assert error_of(response) == envelope("invalid_json", message)
 
 
+def test_number_too_large_answers_invalid_json(owner_client):
+    response = post_raw(owner_client, b'{"name": "A", "metadata": {"n": 1e400}}')
+
+    message = "The request body is not valid JSON: the number 1e400 is too large."
+    assert response.status_code == 400
+    assert error_of(response) == envelope("invalid_json", message)
+    assert not Team.objects.exists()
+
+
 @pytest.mark.parametrize("body", [b"[]", b'"Alpha"', b"3", b"null"])
 def test_body_not_an_object_answers_invalid_json(owner_client, body):
     response = post_raw(owner_client, body)
