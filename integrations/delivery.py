@@ -443,9 +443,8 @@ def delivery_claim(delivery_pk, *, now):
             .filter(pk=integration_pk)
             .values_list("pk", flat=True)
         )
-        # NOTE: until Delivery has an index on (integration, locked_until)
-        # for rows with a lease, this count reads every delivery of the
-        # integration, so it slows down as the delivery log grows.
+        # The partial index delivery_leased keeps this count to the rows
+        # that hold a lease, however long the delivery log grows.
         in_flight = (
             Delivery.objects.filter(integration_id=integration_pk, locked_until__gt=now)
             .exclude(pk=delivery_pk)

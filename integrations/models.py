@@ -128,6 +128,13 @@ class Delivery(models.Model):
                 fields=["integration", "-created_at", "-id"],
                 name="delivery_integration_newest",
             ),
+            # The concurrency cap counts an integration's live leases on every
+            # claim; leases are cleared after each attempt, so this stays small.
+            models.Index(
+                fields=["integration", "locked_until"],
+                condition=models.Q(locked_until__isnull=False),
+                name="delivery_leased",
+            ),
         ]
 
     def __str__(self):
