@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from connect_site.actors import Actor
 from members.models import ApiKey
 from members.services import api_key_revoke
+from onboarding.admin import TeamStepInline
 from teams import services
 from teams.audit import audit_record
 from teams.models import AuditEntry, Team, TeamStatus
@@ -73,6 +74,7 @@ class TeamAdmin(admin.ModelAdmin):
     actions = ["suspend", "reactivate", "restore"]
     readonly_fields = ["metadata_json", "branding_json"]
     exclude = ["metadata", "branding"]
+    inlines = [TeamStepInline]
 
     def get_readonly_fields(self, request, obj=None):
         names = [field.name for field in Team._meta.fields]
