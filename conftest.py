@@ -125,12 +125,12 @@ class CeleryWorkerProcess:
 def use_celery_broker(app, broker_url, always_eager):
     """Point this process's Celery app at ``broker_url`` and return the old values.
 
-    The cached broker connections are dropped, as Celery does after a fork,
+    The app forgets its cached broker pools, as Celery does after a fork,
     so the next task is published to the new broker.
     """
     previous = (app.conf.broker_url, app.conf.task_always_eager)
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # The pools are only forgotten, not closed: kombu keeps one pool per
+    # broker URL in a global registry and would hand back a closed one.
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = broker_url

@@ -163,7 +163,11 @@ def show_service_error(request, exc):
 def member_list(request, team_id):
     access = team_access_for_page(request, team_id, "members.read")
     members = [
-        member_data(membership) | {"can_manage": can_manage(access, membership)}
+        member_data(membership)
+        | {
+            "can_manage": can_manage(access, membership),
+            "role_label": Role(membership.role).label,
+        }
         for membership in team_members(team=access.team)
     ]
     context = {

@@ -47,6 +47,7 @@ def test_member_list_shows_open_members(web_client, team):
     assert "dev@example.com" in content
     assert "owner@example.com" in content
     assert "gone@example.com" not in content
+    assert "<td>Desarrollador</td>" in content
     assert response.headers["Content-Language"] == "es"
 
 
