@@ -128,6 +128,19 @@ def list_and_bare(report, config, secret, label):
     return listed["perSecond"], bare["perSecond"]
 
 
+def measure_create(report, config, secret):
+    """Measure POST /v2/connect/teams with the create example's body."""
+    request = {
+        "name": "create",
+        "method": "POST",
+        "path": "/v2/connect/teams",
+        "headers": bearer(secret, **{"Content-Type": "application/json"}),
+        "body": json.dumps(CREATE_BODY),
+    }
+    created = load_run(config, [request])["requests"]["create"]
+    report_throughput(report, "api.create", created, expected_status=201)
+
+
 def captured_list_queries(secret, limit):
     """Run one list request in-process and return the SQL it executed."""
     from django.db import connection
@@ -199,21 +212,7 @@ def run(report, config):
     web = server.start_gunicorn(server.service_env(config.database))
     try:
         small_rate, _ = list_and_bare(report, config, owner_secret, small)
-        created = load_run(
-            config,
-            [
-                {
-                    "name": "create",
-                    "method": "POST",
-                    "path": "/v2/connect/teams",
-                    "headers": bearer(
-                        creator_secret, **{"Content-Type": "application/json"}
-                    ),
-                    "body": json.dumps(CREATE_BODY),
-                }
-            ],
-        )["requests"]["create"]
-        report_throughput(report, "api.create", created, expected_status=201)
+        measure_create(report, config, creator_secret)
 
         if config.teams_large > config.teams_small:
             started = time.monotonic()

@@ -260,6 +260,65 @@ def engine_available():
     return None
 
 
+def measure_idle_latency(report, team):
+    """Publish single events spaced apart and report publish-to-receipt latency."""
+    # The first event warms the worker up and is not counted.
+    event_publish_committed(team)
+    receipts_wait(1)
+    created_at = {}
+    for _ in range(LATENCY_EVENTS):
+        event = event_publish_committed(team)
+        created_at[event.public_id] = event.created_at.timestamp()
+        time.sleep(LATENCY_SPACING_SECONDS)
+    records = receipts_wait(LATENCY_EVENTS)
+
+    idle = latencies_ms(records, created_at)
+    if idle:
+        report.figure("delivery.idle_latency_p50", percentile(idle, 0.5), "ms")
+        report.figure("delivery.idle_latency_p99", percentile(idle, 0.99), "ms")
+    verified, sampled = signatures_verify(records)
+    report.figure("delivery.signatures_verified", verified, f"of {sampled}")
+
+
+def measure_fanout(report, config, team):
+    """Fan one event out to the team's integrations, then run the ceiling."""
+    event = event_publish_committed(team)
+    records = receipts_wait(config.fanout, limit_seconds=config.delivery_seconds)
+    if len(records["receipts"]) < config.fanout:
+        queue_drain()
+
+    body = bytes(event.body)
+    jobs = [
+        (receiver_url(path), event.public_id, body)
+        for _event_id, path, _received_at in records["receipts"]
+    ]
+    ceiling = ceiling_run(jobs)
+    report_rates(report, "delivery.fanout", records, config.fanout, ceiling)
+    latencies = latencies_ms(records, {event.public_id: event.created_at.timestamp()})
+    if latencies:
+        report.figure("delivery.fanout_latency_p50", percentile(latencies, 0.5), "ms")
+        report.figure("delivery.fanout_latency_p99", percentile(latencies, 0.99), "ms")
+
+
+def measure_backlog(report, config, team):
+    """Queue many events for the team's one integration, then run the ceiling."""
+    from integrations.delivery import delivery_queue
+    from integrations.models import Event
+
+    delivery_queue(backlog_create(team, config.events))
+    records = receipts_wait(config.events, limit_seconds=config.delivery_seconds)
+    if len(records["receipts"]) < config.events:
+        queue_drain()
+
+    # The ceiling sends as many bodies as the worker did, and at least 1000
+    # so that its rate is not taken over a few milliseconds.
+    events = Event.objects.filter(team=team).values_list("public_id", "body")
+    events = events[: max(len(records["receipts"]), 1000)]
+    url = receiver_url("/hooks/backlog/0")
+    ceiling = ceiling_run([(url, event_id, bytes(body)) for event_id, body in events])
+    report_rates(report, "delivery.backlog", records, config.events, ceiling)
+
+
 def run(report, config):
     problem = engine_available()
     if problem:
@@ -268,8 +327,7 @@ def run(report, config):
 
     from django.db import connection
 
-    from integrations.delivery import delivery_queue
-    from integrations.models import Delivery, DeliveryStatus, Event
+    from integrations.models import Delivery, DeliveryStatus
 
     single = team_with_integrations("single", 1)
     fanout_team = team_with_integrations("fanout", config.fanout)
@@ -283,63 +341,9 @@ def run(report, config):
         concurrency=WORKER_CONCURRENCY,
     )
     try:
-        # Idle latency. The first event warms the worker up and is not counted.
-        event_publish_committed(single)
-        receipts_wait(1)
-        created_at = {}
-        for _ in range(LATENCY_EVENTS):
-            event = event_publish_committed(single)
-            created_at[event.public_id] = event.created_at.timestamp()
-            time.sleep(LATENCY_SPACING_SECONDS)
-        records = receipts_wait(LATENCY_EVENTS)
-        idle = latencies_ms(records, created_at)
-        if idle:
-            report.figure("delivery.idle_latency_p50", percentile(idle, 0.5), "ms")
-            report.figure("delivery.idle_latency_p99", percentile(idle, 0.99), "ms")
-        verified, sampled = signatures_verify(records)
-        report.figure("delivery.signatures_verified", verified, f"of {sampled}")
-
-        # One event fanned out to many integrations.
-        event = event_publish_committed(fanout_team)
-        records = receipts_wait(config.fanout, limit_seconds=config.delivery_seconds)
-        if len(records["receipts"]) < config.fanout:
-            queue_drain()
-        fanout_latency = latencies_ms(
-            records, {event.public_id: event.created_at.timestamp()}
-        )
-        jobs = [
-            (path_url, event.public_id, bytes(event.body))
-            for path_url in (
-                receiver_url(path) for _id, path, _at in records["receipts"]
-            )
-        ]
-        ceiling = ceiling_run(jobs)
-        report_rates(report, "delivery.fanout", records, config.fanout, ceiling)
-        if fanout_latency:
-            report.figure(
-                "delivery.fanout_latency_p50", percentile(fanout_latency, 0.5), "ms"
-            )
-            report.figure(
-                "delivery.fanout_latency_p99", percentile(fanout_latency, 0.99), "ms"
-            )
-
-        # Many events to one integration.
-        delivery_pks = backlog_create(backlog_team, config.events)
-        delivery_queue(delivery_pks)
-        records = receipts_wait(config.events, limit_seconds=config.delivery_seconds)
-        if len(records["receipts"]) < config.events:
-            queue_drain()
-        events = Event.objects.filter(team=backlog_team).values_list(
-            "public_id", "body"
-        )
-        # The ceiling sends as many bodies as the worker did, and at least
-        # 1000 so that its rate is not taken over a few milliseconds.
-        events = events[: max(len(records["receipts"]), 1000)]
-        url = receiver_url("/hooks/backlog/0")
-        ceiling = ceiling_run(
-            [(url, event_id, bytes(body)) for event_id, body in events]
-        )
-        report_rates(report, "delivery.backlog", records, config.events, ceiling)
+        measure_idle_latency(report, single)
+        measure_fanout(report, config, fanout_team)
+        measure_backlog(report, config, backlog_team)
 
         failed = Delivery.objects.filter(status=DeliveryStatus.FAILED).count()
         report.figure("delivery.failed", failed, "deliveries")
