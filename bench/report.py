@@ -120,3 +120,30 @@ def load_average():
         return [float(part) for part in Path("/proc/loadavg").read_text().split()[:3]]
     except OSError:
         return []
+
+
+def markdown_summary(document):
+    """Return a run's figures and notes as Markdown, for docs/benchmarks.md."""
+    machine = document["machine"]
+    lines = [
+        f"Run started {document['startedAt'][:16].replace('T', ' ')} UTC on "
+        f"{machine['cpus']} CPUs ({machine['cpu']}), Python {machine['python']}; "
+        f"load average {document.get('loadAverageAtStart')} at the start and "
+        f"{machine['loadAverageAtEnd']} at the end.",
+        "",
+        "| figure | value | unit |",
+        "|---|---|---|",
+    ]
+    lines.extend(
+        f"| `{figure['name']}` | {figure['value']} | {figure['unit']} |"
+        for figure in document["figures"]
+    )
+    if document["notes"]:
+        lines.append("")
+        lines.extend(f"- {note}" for note in document["notes"])
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # python -m bench.report prints the last results as Markdown.
+    print(markdown_summary(json.loads(RESULTS_PATH.read_text())))
