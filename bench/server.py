@@ -58,6 +58,8 @@ def service_env(database, *, redis=True):
         CONNECT_BASE_URL=f"http://{HOST}:{WEB_PORT}",
         CONNECT_WEBHOOK_ALLOW_LOOPBACK="1",
         LOG_LEVEL="WARNING",
+        # Invitation emails of the load run stay in the worker's memory.
+        EMAIL_URL="memorymail://",
         PYTHONPATH=str(ROOT),
         # The limits stay on, so each request still pays for its counter in
         # Redis, but are set too high for the benchmark's traffic to reach.
