@@ -64,7 +64,11 @@ def load_run(config, requests, *, duration=None, concurrency=None):
     )
     result = json.loads(completed.stdout)
     if result.get("firstError"):
-        logger.warning("Load generator error: %s", result["firstError"])
+        logger.warning(
+            "A load generator request failed: %s (all failures are counted as "
+            "connection errors)",
+            result["firstError"],
+        )
     return result
 
 
