@@ -174,8 +174,9 @@ def test_publish_rejects_infinite_number(owner_client, team):
     )
 
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {
-        "data": ["data contains a number too large for JSON, such as 1e400."]
+    assert response.json()["error"] == {
+        "code": "invalid_json",
+        "message": "The request body is not valid JSON: the number 1e400 is too large.",
     }
 
 
