@@ -168,15 +168,20 @@ def assert_every_event_delivered(integration, receiver):
             f"{exc} Missing: {sorted(undelivered_event_ids(integration, receiver))}. "
             f"Deliveries: {delivery_states(integration)}"
         ) from None
-    wait_until(
-        lambda: (
-            not Delivery.objects.filter(integration=integration)
-            .exclude(status=DeliveryStatus.SUCCEEDED)
-            .exists()
-        ),
-        timeout=DELIVERY_TIMEOUT,
-        message="every delivery to be recorded as succeeded",
-    )
+    try:
+        wait_until(
+            lambda: (
+                not Delivery.objects.filter(integration=integration)
+                .exclude(status=DeliveryStatus.SUCCEEDED)
+                .exists()
+            ),
+            timeout=DELIVERY_TIMEOUT,
+            message="every delivery to be recorded as succeeded",
+        )
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{exc} Deliveries: {delivery_states(integration)}"
+        ) from None
     assert Delivery.objects.filter(integration=integration).count() == (
         subscribed_events(integration).count()
     )
