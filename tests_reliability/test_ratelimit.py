@@ -1,4 +1,5 @@
 import pytest
+import redis
 from django.core.cache import cache
 
 from connect_site.ratelimit import WINDOW_SECONDS, rate_limit_hit
@@ -126,3 +127,36 @@ def test_zero_limit_turns_limit_off(owner_client, settings):
     statuses = {owner_client.get("/v2/connect/teams").status_code for _ in range(5)}
 
     assert statuses == {200}
+
+
+@pytest.fixture
+def redis_cache():
+    """The project's cache backend on this suite's Redis database 7."""
+    from django.core.cache.backends.redis import RedisCache
+
+    redis_cache = RedisCache(
+        "redis://127.0.0.1:6379/7", {"KEY_PREFIX": "connect-rel-test"}
+    )
+    try:
+        redis_cache.clear()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.skip(f"needs Redis on 127.0.0.1:6379: {exc}")
+    yield redis_cache
+    redis_cache.clear()
+
+
+def test_redis_counter_is_shared_and_atomic(redis_cache, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from connect_site import ratelimit
+
+    monkeypatch.setattr(ratelimit, "cache", redis_cache)
+
+    def hit(_index):
+        return rate_limit_hit(identity="key_a", scope="write", limit=50, now=600.0)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        waits = list(pool.map(hit, range(80)))
+
+    assert waits.count(0) == 50
+    assert waits.count(60) == 30
