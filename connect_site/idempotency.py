@@ -11,7 +11,7 @@ The middleware handles every POST under the API path that carries an
 3. It stores the status, content type, ``Location`` and body bytes. Responses
    with status 500 and above are not stored: the record is deleted so that a
    retry runs the request again. A 429 is not stored either, because it only
-   says "not now". Every other 4xx is stored and replayed, as Stripe does,
+   means "not now". Every other 4xx is stored and replayed, as Stripe does,
    because the same body would fail the same way again.
 
 A retry with the same key and the same method, path and body gets the stored
@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/v2/connect/"
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-# Statuses that are answered but never stored, so a retry runs again.
+# Statuses that are returned but never stored, so a retry runs again.
 UNSTORED_STATUSES = {429}
 
 
@@ -58,7 +58,7 @@ def bearer_key_digest(request):
     """Return the SHA-256 digest of an active API key sent as a Bearer token.
 
     Returns None for a missing, malformed, unknown or revoked key: such a
-    request runs without idempotency and the view answers its 401.
+    request runs without idempotency and the view returns its 401.
     """
     from members.keys import digest_api_key
     from members.models import ApiKey
@@ -120,7 +120,7 @@ def claim(*, api_key_digest, idempotency_key, fingerprint):
     """Insert the in-progress record, or return the existing one.
 
     Returns ``(record, claimed)``. The insert commits at once, outside any
-    transaction of the request, so that a concurrent request sees it.
+    transaction of the request, so that a concurrent request finds it.
     """
     now = timezone.now()
     fields = {
@@ -143,8 +143,8 @@ def claim(*, api_key_digest, idempotency_key, fingerprint):
         api_key_digest=api_key_digest, idempotency_key=idempotency_key
     ).first()
     if existing is None:
-        # Deleted between the insert and this read (a 5xx of the first
-        # request); the caller may simply retry.
+        # The first request failed with a 5xx and deleted the record between
+        # the insert and this read, so the caller may simply retry.
         return None, False
     stale_lock = now - timedelta(seconds=settings.CONNECT_IDEMPOTENCY_LOCK_SECONDS)
     is_expired = existing.expires_at <= now
@@ -192,7 +192,7 @@ class IdempotencyMiddleware:
         try:
             body = request.body
         except RequestDataTooBig:
-            # The view answers 413; there is nothing worth storing.
+            # The view returns 413, so there is nothing worth storing.
             return self.get_response(request)
 
         fingerprint = request_fingerprint(request, body)
@@ -234,3 +234,17 @@ class IdempotencyMiddleware:
             response_body=response.content,
         )
         return response
+
+
+def idempotency_records_purge():
+    """Delete expired idempotency records and return how many were deleted.
+
+    Expired records are also replaced when their key is used again, so the
+    purge only keeps the table small; Celery beat runs it hourly.
+    """
+    deleted, _by_model = IdempotencyRecord.objects.filter(
+        expires_at__lte=timezone.now()
+    ).delete()
+    if deleted:
+        logger.info("Purged %d expired idempotency records", deleted)
+    return deleted

@@ -346,6 +346,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.invitation_emails_sweep",
         "schedule": 5 * 60,
     },
+    "purge-idempotency-records": {
+        "task": "connect_site.tasks.purge_idempotency_records",
+        "schedule": 60 * 60,
+    },
 }
 
 from connect_site.checks import check_production_settings  # noqa: E402

@@ -264,3 +264,20 @@ def test_concurrent_requests_with_one_key_run_once(owner, monkeypatch):
     assert replay.status_code == 201
     assert replay.content == responses["first"].content
     assert Team.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_purge_deletes_only_expired_records(owner_client):
+    from connect_site.tasks import purge_idempotency_records
+
+    post_team(owner_client, key="old")
+    post_team(owner_client, {"name": "Recent"}, key="recent")
+    IdempotencyRecord.objects.filter(idempotency_key="old").update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    purge_idempotency_records()
+
+    assert list(
+        IdempotencyRecord.objects.values_list("idempotency_key", flat=True)
+    ) == ["recent"]
