@@ -24,8 +24,11 @@ def admin_actor(request):
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
-    # Names recorded for a model when they differ from its model name.
+    # The target type recorded, when it differs from the model name.
     audit_target_type = None
+    # Set to False when every action calls a service that records its own
+    # entry, so that each change is recorded once.
+    audit_actions = True
 
     def audit_team(self, obj):
         """Return the team that ``obj`` belongs to, or None."""
@@ -78,6 +81,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
+        if not self.audit_actions:
+            return actions
         return {
             name: (
                 # delete_selected goes through delete_queryset, which records.

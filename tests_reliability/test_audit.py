@@ -262,3 +262,21 @@ def test_audit_actor_from_admin_has_no_key(team_admin, admin_request, team):
 
     assert entry.actor_api_key_id == ""
     assert Actor(user=admin_request.user, source="admin").source == entry.source
+
+
+@pytest.mark.django_db
+def test_admin_action_not_recorded_when_turned_off(admin_request, owner):
+    team = TeamFactory(owner=owner)
+
+    class ServiceAuditedAdmin(AuditedTeamAdmin):
+        audit_actions = False
+
+    team_admin = ServiceAuditedAdmin(Team, AdminSite())
+    action, _name, _description = team_admin.get_actions(admin_request)[
+        "suspend_selected"
+    ]
+
+    action(team_admin, admin_request, Team.objects.filter(pk=team.pk))
+
+    assert admin_entries(team.public_id) == []
+    assert Team.objects.get(pk=team.pk).status == "suspended"
