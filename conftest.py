@@ -122,6 +122,21 @@ class CeleryWorkerProcess:
                 self.process.wait(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def celery_tasks_run_in_process():
+    """Run queued tasks in-process, also when REDIS_URL names a real broker.
+
+    A test that needs a real worker starts one with ``celery_worker_process``,
+    which turns this off again for that test.
+    """
+    from connect_site.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def use_celery_broker(app, broker_url, always_eager):
     """Point this process's Celery app at ``broker_url`` and return the old values.
 

@@ -227,14 +227,18 @@ def test_unexpected_error_answers_500_with_request_id(
     assert logged[0].exc_info[1].args == ("secret detail",)
 
 
-def test_healthz_answers_200(client):
+def test_healthz_answers_200(client, settings):
+    settings.REDIS_URL = ""
+
     response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
-def test_healthz_answers_503_when_database_fails(client, monkeypatch):
+def test_healthz_answers_503_when_database_fails(client, monkeypatch, settings):
+    settings.REDIS_URL = ""
+
     def failing():
         raise DatabaseError("connection refused")
 
@@ -319,3 +323,16 @@ def test_schema_answers_without_trailing_slash(client):
 
     assert response.status_code == 200
     assert "/v2/connect/teams" in response.json()["paths"]
+
+
+def test_healthz_answers_503_when_redis_is_down(client, settings):
+    # Nothing listens on port 1 of the loopback address.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "redis": "unavailable"},
+    }

@@ -115,6 +115,8 @@ def start_worker():
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         pytest.skip("needs DATABASE_URL on PostgreSQL and REDIS_URL for a worker")
     celery_app.control.purge()
+    # Tasks run in-process by default in tests; these go to the real worker.
+    celery_app.conf.task_always_eager = False
     workers = []
 
     def start(**env_overrides):

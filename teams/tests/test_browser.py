@@ -54,6 +54,7 @@ def browser():
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls
     # made by the test itself are still synchronous and safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing; install it with apt-get install chromium.")
@@ -63,6 +64,11 @@ def browser():
         )
         yield chromium
         chromium.close()
+    # Subprocesses started later, such as `check --deploy`, must not inherit it.
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(autouse=True)
