@@ -8,7 +8,7 @@ cache, which is Redis when ``REDIS_URL`` is set, so every web process shares
 them, and local memory otherwise (a limit per process then). ``cache.add``
 followed by ``cache.incr`` is atomic on both.
 
-A request over the limit is answered ``429 rate_limited`` with
+A request over the limit gets ``429 rate_limited`` with
 ``Retry-After`` set to the seconds left in the window. Requests without a
 valid key are limited per client address under the read or write limit.
 """

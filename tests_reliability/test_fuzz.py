@@ -37,7 +37,7 @@ def fuzz_world(db, make_user, settings):
     settings.CONNECT_RATE_LIMIT_WRITES_PER_MINUTE = 0
     cache.clear()
     # Django's own test client does the same: the WSGI handler would
-    # otherwise close the test's connection, which holds its transaction.
+    # otherwise close the test's connection, which runs its transaction.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     owner = make_user("fuzz-owner@example.com")
