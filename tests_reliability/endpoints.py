@@ -86,3 +86,15 @@ def api_endpoints(*, authenticated_only=True):
             )
             endpoints.setdefault((canonical, method), endpoint)
     return list(endpoints.values())
+
+
+def team_page_routes():
+    """Return the web page routes that take a ``team_id``, such as
+    ``teams/<str:team_id>/members/``."""
+    return sorted(
+        {
+            route
+            for route, _pattern in walk(get_resolver().url_patterns)
+            if not route.startswith((API_PREFIX, "admin/")) and "<str:team_id>" in route
+        }
+    )

@@ -11,6 +11,7 @@ a few hundred for a long run, for example::
 """
 
 import os
+import zlib
 
 import pytest
 import schemathesis
@@ -108,7 +109,8 @@ def address_real_team(case, team_id):
     is_team_delete = case.method.upper() == "DELETE" and set(path_parameters) == {
         "team_id"
     }
-    if not is_team_delete and hash(repr(case.body)) % 2 == 0:
+    # crc32, not hash(): string hashes change with PYTHONHASHSEED between runs.
+    if not is_team_delete and zlib.crc32(repr(case.body).encode()) % 2 == 0:
         path_parameters["team_id"] = team_id
 
 

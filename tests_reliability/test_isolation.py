@@ -18,7 +18,7 @@ from members.models import Membership, MembershipStatus
 from members.services import api_key_create, api_key_revoke, digest_invitation_token
 from teams.models import AuditEntry, Team
 from teams.tests.factories import TeamFactory
-from tests_reliability.endpoints import api_endpoints
+from tests_reliability.endpoints import Endpoint, api_endpoints, team_page_routes
 
 ENDPOINTS = api_endpoints()
 TEAM_ENDPOINTS = [
@@ -319,3 +319,50 @@ def test_expired_invitation_page_does_not_leak_the_team_to_other_tokens(client, 
     assert response.status_code == 404
     assert "Victim team" not in response.content.decode()
     assert json.dumps(world.team.public_id) not in response.content.decode()
+
+
+PAGE_ROUTES = team_page_routes()
+
+
+def page_path(route, ids):
+    endpoint = Endpoint(route=route, method="get", view_name="", parameters=())
+    return endpoint.path(ids)
+
+
+@pytest.mark.django_db
+def test_team_pages_are_enumerated():
+    assert "teams/<str:team_id>/audit/" in PAGE_ROUTES
+    assert len(PAGE_ROUTES) >= 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", PAGE_ROUTES)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_other_teams_page_is_404_like_unknown_id(client, world, route, method):
+    client.force_login(world.attacker)
+    before = world.victim_state()
+    send_page = getattr(client, method)
+
+    unknown = send_page(page_path(route, unknown_ids()))
+    existing = send_page(page_path(route, world.ids))
+
+    # A POST-only page gets 405 for a GET before any lookup, for any id.
+    expected = 405 if unknown.status_code == 405 else 404
+    assert existing.status_code == expected, f"{method.upper()} /{route}"
+    assert unknown.status_code == expected, f"{method.upper()} /{route}"
+    assert "Victim team" not in existing.content.decode()
+    assert world.victim_state() == before
+
+
+@pytest.mark.django_db
+def test_other_users_api_key_cannot_be_revoked(client, world):
+    from members.models import ApiKey
+
+    victim_key = ApiKey.objects.filter(user=world.victim, name="victim").get()
+    client.force_login(world.attacker)
+
+    response = client.post(f"/account/api-keys/{victim_key.public_id}/revoke/")
+
+    assert response.status_code == 404
+    victim_key.refresh_from_db()
+    assert victim_key.revoked_at is None
