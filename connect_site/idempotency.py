@@ -22,10 +22,12 @@ request is a ``409 idempotency_key_reused``. Records expire after
 the middle of a request does not block its key for a day.
 """
 
+import base64
 import hashlib
 import logging
 from datetime import timedelta
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
@@ -104,9 +106,43 @@ def invalid_key_message(idempotency_key):
     return None
 
 
+def _fernet():
+    # Stored responses can contain secrets shown once (a new integration's
+    # webhook secret), so they are encrypted at rest with a key derived from
+    # SECRET_KEY, under a label of their own.
+    digest = hashlib.sha256(
+        b"connect.idempotency-responses:" + settings.SECRET_KEY.encode()
+    ).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def encrypt_body(body):
+    return _fernet().encrypt(bytes(body))
+
+
+def decrypt_body(stored):
+    """Return the stored body, or None when this SECRET_KEY cannot read it."""
+    try:
+        return _fernet().decrypt(bytes(stored or b""))
+    except InvalidToken:
+        return None
+
+
 def replay(record):
+    body = decrypt_body(record.response_body)
+    if body is None:
+        logger.warning(
+            "Stored idempotent response %s cannot be decrypted; SECRET_KEY changed",
+            record.pk,
+        )
+        return error_response(
+            errors.Conflict(
+                "The stored response for this Idempotency-Key can no longer be "
+                "read. Send the request with a new Idempotency-Key."
+            )
+        )
     response = HttpResponse(
-        bytes(record.response_body or b""),
+        body,
         status=record.response_status,
         content_type=record.response_content_type or "application/json",
     )
@@ -231,7 +267,7 @@ class IdempotencyMiddleware:
             response_status=status,
             response_content_type=response.get("Content-Type", ""),
             response_location=response.get("Location", ""),
-            response_body=response.content,
+            response_body=encrypt_body(response.content),
         )
         return response
 

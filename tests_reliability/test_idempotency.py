@@ -281,3 +281,29 @@ def test_purge_deletes_only_expired_records(owner_client):
     assert list(
         IdempotencyRecord.objects.values_list("idempotency_key", flat=True)
     ) == ["recent"]
+
+
+@pytest.mark.django_db
+def test_stored_response_is_encrypted_at_rest(owner_client):
+    post_team(owner_client, {"name": "Secretive team name"})
+
+    stored = bytes(IdempotencyRecord.objects.get().response_body)
+
+    assert b"Secretive team name" not in stored
+    assert stored.startswith(b"gAAAA")  # a Fernet token
+
+
+@pytest.mark.django_db
+def test_unreadable_stored_response_is_409(owner_client, settings):
+    post_team(owner_client)
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+
+    response = post_team(owner_client)
+
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "conflict",
+        "message": "The stored response for this Idempotency-Key can no longer be "
+        "read. Send the request with a new Idempotency-Key.",
+    }
+    assert Team.objects.count() == 1
