@@ -319,3 +319,29 @@ def test_database_sessions_ended_while_requests_and_deliveries_run(
     assert statuses == [200] * 6
     assert_every_event_delivered(integration, receiver)
     assert_one_email_each(mail_dir, ["db-1@example.com", "db-2@example.com"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Deliveries are created by fan_out in the web process after commit; "
+        "the sweep re-queues only existing deliveries, so an event whose "
+        "process died between commit and fan_out is never delivered."
+    ),
+)
+def test_web_process_dying_after_commit_loses_no_event(
+    team, integration, receiver, start_worker, monkeypatch
+):
+    from integrations import events
+
+    start_worker()
+    # The process that committed the event dies before its on-commit hook.
+    monkeypatch.setattr(events, "queue_event_deliveries", lambda event_pk: None)
+    publish_events(team, 1)
+    monkeypatch.undo()
+
+    wait_until(
+        lambda: not undelivered_event_ids(integration, receiver),
+        timeout=20,
+        message="the orphaned event to reach the receiver",
+    )
