@@ -43,6 +43,9 @@ ERROR_LIMIT = 500
 # of due deliveries is not queued again on every sweep.
 REQUEUE_QUIET_SECONDS = 60
 SWEEP_BATCH_SIZE = 1000
+# Seconds an event may wait for its own process to fan it out before the
+# sweep does it instead.
+FAN_OUT_GRACE_SECONDS = 10
 PRUNE_BATCH_SIZE = 1000
 # A deleted team sends nothing more, except the event that announces its
 # deletion.
@@ -82,7 +85,11 @@ def fan_out(event_pk):
     Returns the primary keys of the event's pending deliveries it queued.
     """
     event = Event.objects.select_related("team").filter(pk=event_pk).first()
-    if event is None or not team_can_receive(event.team, event.type):
+    if event is None:
+        return []
+    now = timezone.now()
+    if not team_can_receive(event.team, event.type):
+        Event.objects.filter(pk=event.pk).update(fanned_out_at=now)
         return []
     # Subscriptions are matched in Python: a team has few integrations, and
     # SQLite, the development database, has no JSON containment lookup.
@@ -96,7 +103,6 @@ def fan_out(event_pk):
         )
         if event.type in integration.events or "*" in integration.events
     ]
-    now = timezone.now()
     with transaction.atomic():
         Delivery.objects.bulk_create(
             [
@@ -105,6 +111,7 @@ def fan_out(event_pk):
             ],
             ignore_conflicts=True,
         )
+        Event.objects.filter(pk=event.pk).update(fanned_out_at=now)
     delivery_pks = list(
         Delivery.objects.filter(
             event=event, status=DeliveryStatus.PENDING, attempt_count=0
@@ -172,6 +179,28 @@ def deliveries_recover(*, integration, since):
         )
         transaction.on_commit(lambda: delivery_queue(delivery_pks))
     return len(delivery_pks)
+
+
+def events_fan_out_missed(*, limit=SWEEP_BATCH_SIZE):
+    """Fan out committed events whose process died before fanning them out.
+
+    An event younger than FAN_OUT_GRACE_SECONDS is left to the process that
+    wrote it, whose on-commit hook is most likely still running. Returns the
+    primary keys of the events fanned out.
+    """
+    cutoff = timezone.now() - timedelta(seconds=FAN_OUT_GRACE_SECONDS)
+    event_pks = list(
+        Event.objects.filter(fanned_out_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_pk in event_pks:
+        fan_out(event_pk)
+    if event_pks:
+        logger.warning(
+            "Sweep fanned out %s events left without deliveries", len(event_pks)
+        )
+    return event_pks
 
 
 def deliveries_requeue_due(*, limit=SWEEP_BATCH_SIZE):

@@ -9,14 +9,20 @@ from connect_site.api.fields import format_timestamp
 from integrations.models import Event
 
 
-def event_publish(*, team, event_type, data):
-    """Record an event for ``team`` and queue its deliveries once the transaction commits.
+def event_write(*, team, event_type, data, fan_out=True):
+    """Write an event with the exact body bytes every delivery will send.
 
-    Call it inside the transaction that makes the change, so the event exists
-    exactly when the change does.
+    With ``fan_out=False`` the caller creates the event's deliveries itself,
+    and the event is marked as fanned out so that the sweep leaves it alone.
     """
     created_at = timezone.now()
-    event = Event(team=team, type=event_type, data=data, created_at=created_at)
+    event = Event(
+        team=team,
+        type=event_type,
+        data=data,
+        created_at=created_at,
+        fanned_out_at=None if fan_out else created_at,
+    )
     payload = {
         "id": event.public_id,
         "type": event_type,
@@ -28,13 +34,22 @@ def event_publish(*, team, event_type, data):
         "utf-8"
     )
     event.save()
+    return event
+
+
+def event_publish(*, team, event_type, data):
+    """Record an event for ``team`` and queue its deliveries once the transaction commits.
+
+    Call it inside the transaction that makes the change, so the event exists
+    exactly when the change does. If the process dies between the commit and
+    the fan-out, the periodic sweep fans the event out instead.
+    """
+    event = event_write(team=team, event_type=event_type, data=data)
     transaction.on_commit(lambda: queue_event_deliveries(event.pk))
     return event
 
 
 def queue_event_deliveries(event_pk):
-    # The delivery machinery replaces this hook: it creates one delivery per
-    # subscribed active integration and hands each to a Celery task.
     from integrations import delivery
 
     delivery.fan_out(event_pk)

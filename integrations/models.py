@@ -20,13 +20,21 @@ class Event(models.Model):
     data = models.JSONField()
     body = models.BinaryField()
     created_at = models.DateTimeField()
+    # Set once the event's deliveries exist; the sweep fans out events left
+    # without it by a process that died after committing them.
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(
                 fields=["team", "-created_at", "-id"], name="event_team_newest_first"
-            )
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(fanned_out_at__isnull=True),
+                name="event_awaiting_fan_out",
+            ),
         ]
 
     def __str__(self):

@@ -11,10 +11,10 @@ from django.utils import timezone
 from connect_site.api import errors
 from connect_site.api.fields import format_timestamp
 from integrations import catalog
+from integrations.events import event_write
 from integrations.models import (
     Delivery,
     DeliveryStatus,
-    Event,
     Integration,
     IntegrationStatus,
 )
@@ -271,29 +271,6 @@ def integration_require_receiving(integration):
         )
 
 
-def _event_write(*, team, event_type, data):
-    """Write an event whose deliveries the caller creates itself.
-
-    It serializes the body exactly as integrations.events.event_publish does,
-    but queues no fan-out, so only the integration that the caller picks
-    receives the event.
-    """
-    created_at = timezone.now()
-    event = Event(team=team, type=event_type, data=data, created_at=created_at)
-    payload = {
-        "id": event.public_id,
-        "type": event_type,
-        "timestamp": format_timestamp(created_at),
-        "teamId": team.public_id,
-        "data": data,
-    }
-    event.body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
-    event.save()
-    return event
-
-
 def integration_send_test(*, actor, integration):
     """Send an ``integration.test`` event to this integration only.
 
@@ -306,13 +283,14 @@ def integration_send_test(*, actor, integration):
     integration_require_receiving(integration)
     with transaction.atomic():
         integration = _lock(integration)
-        event = _event_write(
+        event = event_write(
             team=integration.team,
             event_type="integration.test",
             data={
                 "integrationId": integration.public_id,
                 "message": "This is a test event sent from Connect.",
             },
+            fan_out=False,
         )
         delivery = deliver_to_integration(
             event_pk=event.pk, integration_pk=integration.pk

@@ -30,7 +30,8 @@ def deliver(delivery_pk):
 
 @shared_task(ignore_result=True)
 def sweep_due_deliveries():
-    """Queue due deliveries that no live lease holds. Celery beat runs it."""
+    """Fan out orphaned events and queue due deliveries. Celery beat runs it."""
+    delivery.events_fan_out_missed()
     delivery.deliveries_requeue_due()
 
 

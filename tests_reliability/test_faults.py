@@ -321,14 +321,6 @@ def test_database_sessions_ended_while_requests_and_deliveries_run(
     assert_one_email_each(mail_dir, ["db-1@example.com", "db-2@example.com"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Deliveries are created by fan_out in the web process after commit; "
-        "the sweep re-queues only existing deliveries, so an event whose "
-        "process died between commit and fan_out is never delivered."
-    ),
-)
 def test_web_process_dying_after_commit_loses_no_event(
     team, integration, receiver, start_worker, monkeypatch
 ):

@@ -943,3 +943,49 @@ def test_prune_deletes_only_old_finished_deliveries(team, delivery_settings):
         recent_success.pk,
     }
     assert DeliveryAttempt.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_sweep_fans_out_event_left_by_dead_process(
+    team, delivery_settings, monkeypatch
+):
+    integration = make_integration(
+        team, url="https://team.example.com/webhooks/payments"
+    )
+    # The process that committed these events died before its on-commit hook.
+    orphan = event_publish(team=team, event_type="payment.completed", data=PAYMENT_DATA)
+    recent = event_publish(team=team, event_type="payment.completed", data=PAYMENT_DATA)
+    Event.objects.filter(pk=orphan.pk).update(
+        created_at=timezone.now()
+        - timedelta(seconds=delivery.FAN_OUT_GRACE_SECONDS + 1)
+    )
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+
+    fanned_out = delivery.events_fan_out_missed()
+
+    assert fanned_out == [orphan.pk]
+    [created] = Delivery.objects.all()
+    assert created.event_id == orphan.pk
+    assert created.integration_id == integration.pk
+    assert queued == [created.pk]
+    orphan.refresh_from_db()
+    recent.refresh_from_db()
+    assert orphan.fanned_out_at is not None
+    assert recent.fanned_out_at is None
+
+
+@pytest.mark.django_db
+def test_sweep_leaves_fanned_out_events_alone(team, delivery_settings, monkeypatch):
+    make_integration(team, url="https://team.example.com/webhooks/payments")
+    with transaction.atomic():
+        event = event_publish(
+            team=team, event_type="payment.completed", data=PAYMENT_DATA
+        )
+    monkeypatch.setattr(delivery, "delivery_queue", lambda pks: None)
+    delivery.fan_out(event.pk)
+    Event.objects.filter(pk=event.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+
+    assert delivery.events_fan_out_missed() == []
