@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 from rest_framework.test import APIClient
 
+from connect_site.tests.helpers import use_celery_broker
 from members.services import api_key_create
 
 _real_connect = socket.socket.connect
@@ -135,22 +136,6 @@ def celery_tasks_run_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
-
-
-def use_celery_broker(app, broker_url, always_eager):
-    """Point this process's Celery app at ``broker_url`` and return the old values.
-
-    The app forgets its cached broker pools, as Celery does after a fork,
-    so the next task is published to the new broker.
-    """
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    # The pools are only forgotten, not closed: kombu keeps one pool per
-    # broker URL in a global registry and would hand back a closed one.
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.broker_url = broker_url
-    app.conf.task_always_eager = always_eager
-    return previous
 
 
 def worker_database_url(connection):

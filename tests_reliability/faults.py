@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-import kombu.pools
 from django.db import connection
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -160,21 +159,6 @@ class Worker:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
-
-
-def use_celery_broker(app, broker_url, always_eager):
-    """Point this process's Celery app at ``broker_url``; return the old values."""
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-    # kombu keeps producer pools in a process-wide registry keyed by broker
-    # URL; without a reset the next test gets the pool closed above.
-    kombu.pools.reset()
-    app.conf.broker_url = broker_url
-    app.conf.task_always_eager = always_eager
-    return previous
 
 
 def database_connections_terminate():

@@ -24,6 +24,7 @@ from werkzeug.test import Client as WerkzeugClient
 
 from connect_site.actors import Actor
 from connect_site.celery import app as celery_app
+from connect_site.tests.helpers import use_celery_broker
 from integrations.events import event_publish
 from integrations.models import Delivery, DeliveryStatus, Event, Integration
 from integrations.secrets import encrypt_secret, generate_secret
@@ -40,7 +41,6 @@ from tests_reliability.faults import (
     Worker,
     database_connections_terminate,
     emails_sent_to,
-    use_celery_broker,
     wait_until,
 )
 

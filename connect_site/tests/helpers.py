@@ -1,4 +1,6 @@
-"""Assertions shared by the API tests of every app."""
+"""Assertions and test support shared by the tests of every app."""
+
+import kombu.pools
 
 
 def error_of(response):
@@ -18,3 +20,18 @@ def validation_error(message, fields):
         "error": {"code": "validation_error", "message": message, "fields": fields},
         "message": message,
     }
+
+
+def use_celery_broker(app, broker_url, always_eager):
+    """Point this process's Celery app at ``broker_url``; return the old values."""
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    # kombu keeps producer pools in a process-wide registry keyed by broker
+    # URL; without a reset the next test gets the pool closed above.
+    kombu.pools.reset()
+    app.conf.broker_url = broker_url
+    app.conf.task_always_eager = always_eager
+    return previous
