@@ -187,6 +187,40 @@ def onboarding_link_create(*, actor, team, return_url):
     return link, url
 
 
+def link_not_found():
+    return errors.NotFound(
+        "This onboarding link is invalid, expired or already used; ask the team "
+        "for a new one."
+    )
+
+
+def _unopened_links(token):
+    """Return the queryset of the unexpired, unopened link for ``token``.
+
+    An invalid token raises NotFound with the message every caller shows.
+    """
+    if not isinstance(token, str) or not token or len(token) > 200:
+        raise link_not_found()
+    return OnboardingLink.objects.filter(
+        token_digest=digest_link_token(token),
+        opened_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        team__deleted_at__isnull=True,
+    )
+
+
+def onboarding_link_peek(*, token):
+    """Return the link of ``token`` without opening it, or raise NotFound.
+
+    The hosted page shows this on GET, so that a link-preview bot fetching
+    the URL does not use up a single-use link; opening takes a POST.
+    """
+    link = _unopened_links(token).select_related("team").first()
+    if link is None:
+        raise link_not_found()
+    return link
+
+
 def onboarding_link_resolve(*, token):
     """Exchange a link's token on its first open and return the link.
 
@@ -196,23 +230,12 @@ def onboarding_link_resolve(*, token):
     deleted team raises NotFound. A single conditional UPDATE does the claim,
     so two concurrent opens cannot both succeed.
     """
-    not_found = errors.NotFound(
-        "This onboarding link is invalid, expired or already used; ask the team "
-        "for a new one."
-    )
-    if not isinstance(token, str) or not token or len(token) > 200:
-        raise not_found
-    now = timezone.now()
-    digest = digest_link_token(token)
-    claimed = OnboardingLink.objects.filter(
-        token_digest=digest,
-        opened_at__isnull=True,
-        expires_at__gt=now,
-        team__deleted_at__isnull=True,
-    ).update(opened_at=now)
+    claimed = _unopened_links(token).update(opened_at=timezone.now())
     if claimed != 1:
-        raise not_found
-    return OnboardingLink.objects.select_related("team").get(token_digest=digest)
+        raise link_not_found()
+    return OnboardingLink.objects.select_related("team").get(
+        token_digest=digest_link_token(token)
+    )
 
 
 def onboarding_link_for_session(*, link_id):

@@ -24,6 +24,7 @@ from onboarding.selectors import onboarding_summary
 from onboarding.services import (
     onboarding_link_finish,
     onboarding_link_for_session,
+    onboarding_link_peek,
     onboarding_link_resolve,
     onboarding_step_complete,
 )
@@ -129,8 +130,18 @@ def onboarding_checklist(request, team_id):
 
 
 def hosted_start(request, token):
-    """Exchange the link's token for a session, then drop the token from the URL."""
+    """Show the link's start page on GET; exchange the token for a session on POST.
+
+    Only the POST uses up the single-use link, so a link-preview bot that
+    fetches the URL from an email or a chat leaves it working. After the
+    exchange the browser moves to a URL without the token.
+    """
     try:
+        if request.method != "POST":
+            link = onboarding_link_peek(token=token)
+            return render_team_page(
+                request, "onboarding/hosted_start.html", {}, team=link.team
+            )
         link = onboarding_link_resolve(token=token)
     except errors.NotFound as exc:
         return render(

@@ -142,9 +142,9 @@ def test_hosted_token_exchanged_for_session(client, team, owner):
     )
     path = url.removeprefix("http://127.0.0.1:8000")
 
-    first = client.get(path)
+    first = client.post(path)
     page = client.get(first["Location"])
-    second_open = client.get(path)
+    second_open = client.post(path)
 
     assert first.status_code == 302
     assert first["Location"] == "/onboarding/hosted/"
@@ -158,7 +158,7 @@ def test_hosted_redirects_to_return_url(client, team, owner):
     link, url = onboarding_link_create(
         actor=Actor(user=owner), team=team, return_url="https://platform.example/done"
     )
-    client.get(url.removeprefix("http://127.0.0.1:8000"))
+    client.post(url.removeprefix("http://127.0.0.1:8000"))
     hosted = reverse("onboarding-hosted")
 
     first = client.post(hosted, TEAM_SETUP_FORM)
@@ -182,7 +182,7 @@ def test_hosted_page_shows_errors_and_branding(client, team, owner):
     _link, url = onboarding_link_create(
         actor=Actor(user=owner), team=team, return_url="https://platform.example/done"
     )
-    client.get(url.removeprefix("http://127.0.0.1:8000"))
+    client.post(url.removeprefix("http://127.0.0.1:8000"))
 
     response = client.post(
         reverse("onboarding-hosted"),
@@ -203,6 +203,23 @@ def test_hosted_page_without_session_is_404(client):
     assert response.status_code == 404
 
 
+def test_hosted_link_survives_a_preview_fetch(client, team, owner):
+    link, url = onboarding_link_create(
+        actor=Actor(user=owner), team=team, return_url="https://platform.example/done"
+    )
+    path = url.removeprefix("http://127.0.0.1:8000")
+
+    preview = client.get(path)
+    opened = client.post(path)
+
+    assert preview.status_code == 200
+    assert "Start onboarding" in preview.content.decode()
+    link.refresh_from_db()
+    assert opened.status_code == 302
+    assert opened["Location"] == "/onboarding/hosted/"
+    assert link.opened_at is not None
+
+
 def test_hosted_unknown_token_is_404(client):
     response = client.get("/onboarding/hosted/not-a-real-token")
 
@@ -220,7 +237,7 @@ def test_hosted_finish_before_required_steps_stays(client, team, owner):
     _link, url = onboarding_link_create(
         actor=Actor(user=owner), team=team, return_url="https://platform.example/done"
     )
-    client.get(url.removeprefix("http://127.0.0.1:8000"))
+    client.post(url.removeprefix("http://127.0.0.1:8000"))
 
     response = client.post(reverse("onboarding-hosted-finish"))
 
@@ -234,7 +251,7 @@ def test_hosted_page_speaks_team_language(client, owner):
         team=spanish_team,
         return_url="https://platform.example/done",
     )
-    client.get(url.removeprefix("http://127.0.0.1:8000"), HTTP_ACCEPT_LANGUAGE="en")
+    client.post(url.removeprefix("http://127.0.0.1:8000"), HTTP_ACCEPT_LANGUAGE="en")
 
     response = client.get(reverse("onboarding-hosted"), HTTP_ACCEPT_LANGUAGE="en")
 
