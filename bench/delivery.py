@@ -126,8 +126,8 @@ def event_publish_committed(team):
 def backlog_create(team, count):
     """Write ``count`` events and their deliveries to the team's one integration.
 
-    Rows are bulk-inserted, with bodies built as event_publish builds them,
-    and the deliveries are queued by the caller.
+    Rows are bulk-inserted, with bodies built as integrations.events.
+    event_write builds them, and the deliveries are queued by the caller.
     """
     from django.db import transaction
     from django.utils import timezone
@@ -139,8 +139,14 @@ def backlog_create(team, count):
     events = []
     for _ in range(count):
         created_at = timezone.now()
+        # The deliveries are written here, so the event is marked fanned out
+        # and the sweep leaves it alone, as event_write(fan_out=False) does.
         event = Event(
-            team=team, type=EVENT_TYPE, data=EVENT_DATA, created_at=created_at
+            team=team,
+            type=EVENT_TYPE,
+            data=EVENT_DATA,
+            created_at=created_at,
+            fanned_out_at=created_at,
         )
         payload = {
             "id": event.public_id,
