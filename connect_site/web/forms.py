@@ -9,6 +9,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from members.forms import permission_choices
+
 logger = logging.getLogger(__name__)
 
 # Sign-in throttle: this many failures per username and IP address within the
@@ -82,6 +84,16 @@ class ApiKeyCreateForm(forms.Form):
         required=False,
         help_text=_("A limited key can only reach this team and cannot create teams."),
     )
+    permissions = forms.MultipleChoiceField(
+        label=_("Limit to these permissions"),
+        choices=permission_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Leave every box empty for a key that can do all you can do. "
+            "A key never gets more than your role in each team allows."
+        ),
+    )
 
     def __init__(self, *args, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,3 +111,6 @@ class ApiKeyCreateForm(forms.Form):
     def clean_team(self):
         team_id = self.cleaned_data["team"]
         return self.teams.get(team_id) if team_id else None
+
+    def clean_permissions(self):
+        return self.cleaned_data["permissions"] or None

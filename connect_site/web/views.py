@@ -32,6 +32,7 @@ def api_key_list(request):
             user=request.user,
             name=form.cleaned_data["name"],
             team=form.cleaned_data["team"],
+            permissions=form.cleaned_data["permissions"],
         )
         form = ApiKeyCreateForm(teams=teams)
 

@@ -149,6 +149,32 @@ def test_api_key_limited_to_one_of_my_teams(web_client, person):
     assert ApiKey.objects.get(user=person).team == team
 
 
+def test_api_key_limited_to_some_permissions(web_client, person, make_client):
+    team = TeamFactory(owner=person)
+
+    response = web_client.post(
+        reverse("api-key-list"),
+        {"name": "Read only", "team": "", "permissions": ["team.read"]},
+    )
+
+    assert ApiKey.objects.get(user=person).permissions == ["team.read"]
+    client = make_client(response.context["created_secret"])
+    url = f"/v2/connect/teams/{team.public_id}"
+    assert client.get(url).status_code == 200
+    assert client.put(url, {"name": "Renamed"}, format="json").status_code == 403
+
+
+def test_api_key_unknown_permission_rejected(web_client):
+    response = web_client.post(
+        reverse("api-key-list"),
+        {"name": "Odd", "team": "", "permissions": ["everything"]},
+    )
+
+    assert response.status_code == 400
+    assert "permissions" in response.context["form"].errors
+    assert not ApiKey.objects.exists()
+
+
 def test_api_key_limit_to_foreign_team_rejected(web_client, make_user):
     other_team = TeamFactory(owner=make_user())
 
