@@ -3,6 +3,7 @@ import os
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from connect_site.health import healthz
 from connect_site.views import api_not_found
@@ -12,7 +13,11 @@ api_patterns = [
     path("", include("onboarding.api.urls")),
     path("", include("members.api.urls")),
     path("", include("integrations.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(content_negotiation_class=DefaultContentNegotiation),
+        name="api-schema",
+    ),
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     # Last, so that it only catches what no endpoint above matches.
     re_path(r"^", api_not_found, name="api-not-found"),
@@ -20,6 +25,8 @@ api_patterns = [
 
 urlpatterns = [
     path("v2/connect/", include(api_patterns)),
+    # Any other URL under /v2/ gets the JSON 404 too, never an HTML page.
+    re_path(r"^v2/", api_not_found),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("teams.urls")),

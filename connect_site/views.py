@@ -9,8 +9,6 @@ from connect_site.api import errors
 from connect_site.request_id import current_request_id
 
 API_PREFIX = "/v2/"
-# The URL name of api_not_found, so that it never dispatches to itself.
-API_NOT_FOUND = "api-not-found"
 
 
 def error_json(error, request):
@@ -36,7 +34,7 @@ def resolve_other_spelling(path_info):
         match = resolve(other)
     except Resolver404:
         return None
-    return None if match.url_name == API_NOT_FOUND else match
+    return None if match.func is api_not_found else match
 
 
 @csrf_exempt

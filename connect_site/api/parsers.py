@@ -60,15 +60,34 @@ def parse_finite_float(text):
     return value
 
 
+def declared_length(parser_context):
+    """Return the request's Content-Length as an int, or None when absent."""
+    request = (parser_context or {}).get("request")
+    raw = request.META.get("CONTENT_LENGTH", "") if request is not None else ""
+    return int(raw) if raw.isdigit() else None
+
+
 class StrictJSONParser(BaseParser):
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        too_large = errors.PayloadTooLarge(
+            f"The request body is larger than {limit // 1024} KB."
+        )
+        declared = declared_length(parser_context)
+        if declared is not None and declared > limit:
+            # Rejected before reading, so a client cannot hold a worker
+            # waiting for a body it never sends.
+            raise too_large
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise errors.PayloadTooLarge(
-                f"The request body is larger than {limit // 1024} KB."
+            raise too_large
+        if declared is not None and len(raw) < declared:
+            # An upload cut short must not be acted on as if it were whole.
+            raise errors.InvalidJson(
+                f"The request body ended after {len(raw)} of the {declared} bytes "
+                "its Content-Length declares; send the whole body."
             )
         if not raw.strip():
             return {}

@@ -336,3 +336,66 @@ def test_healthz_answers_503_when_redis_is_down(client, settings):
         "status": "unavailable",
         "checks": {"database": "ok", "redis": "unavailable"},
     }
+
+
+def test_body_shorter_than_content_length_is_rejected():
+    from io import BytesIO
+    from types import SimpleNamespace
+
+    from connect_site.api import errors
+    from connect_site.api.parsers import StrictJSONParser
+
+    request = SimpleNamespace(META={"CONTENT_LENGTH": "1000"})
+    body = BytesIO(b'{"name": "cut short"}')
+
+    with pytest.raises(errors.InvalidJson) as raised:
+        StrictJSONParser().parse(body, parser_context={"request": request})
+
+    assert raised.value.message == (
+        "The request body ended after 21 of the 1000 bytes its Content-Length "
+        "declares; send the whole body."
+    )
+
+
+def test_declared_length_over_limit_answers_413_before_reading(owner_client):
+    response = owner_client.generic(
+        "POST",
+        "/v2/connect/teams",
+        b'{"name": "A"}',
+        "application/json",
+        CONTENT_LENGTH=str(10 * 1024 * 1024),
+    )
+
+    assert response.status_code == 413
+    assert error_of(response)["error"]["code"] == "payload_too_large"
+    assert not Team.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/v2/foo", "/v2/", "/v2/connectx", "/v2/connect"])
+def test_unknown_v2_path_answers_json_404(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert error_of(response)["error"]["code"] == "not_found"
+
+
+def test_accept_header_for_html_still_answers_json(owner_client):
+    response = owner_client.get("/v2/connect/teams", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+
+
+def test_format_query_parameter_is_unknown(owner_client):
+    response = owner_client.get("/v2/connect/teams?format=api")
+
+    assert response.status_code == 400
+    assert list(error_of(response)["error"]["fields"]) == ["format"]
+
+
+def test_schema_still_serves_json_on_request(client):
+    response = client.get("/v2/connect/schema/?format=json")
+
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Connect API"
