@@ -213,7 +213,21 @@ def validate_webhook_url(url):
             "the webhook-signature header instead."
         )
 
+    if port == 0:
+        raise _invalid_url(
+            "Port 0 cannot receive requests; use a port from 1 to 65535."
+        )
+
     host = _normalized_host(parts.hostname)
+    bare_host = host.rstrip(".").lower()
+    if (bare_host == "localhost" or bare_host.endswith(".localhost")) and not (
+        _is_loopback_allowed()
+    ):
+        # RFC 6761 reserves these names for loopback, whether or not this
+        # machine's resolver answers for them.
+        raise _invalid_url(
+            f"The host {parts.hostname} is a loopback name; use a public address."
+        )
     literal = parse_host_address(host)
     if literal is not None:
         addresses = [literal]

@@ -25,7 +25,10 @@ class ApiKeyAuthentication(BaseAuthentication):
         header = get_authorization_header(request).split()
         if not header:
             return None
-        if header[0].lower() != b"bearer" or len(header) != 2:
+        if header[0].lower() != b"bearer":
+            # Another scheme, such as Basic, is not an API key at all.
+            raise errors.AuthenticationRequired()
+        if len(header) != 2:
             raise errors.InvalidApiKey()
         try:
             key = header[1].decode("ascii")

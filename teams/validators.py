@@ -1,6 +1,7 @@
 """Validation of team fields, shared by the API, the pages and the admin."""
 
 import re
+import unicodedata
 import zoneinfo
 from functools import cache
 
@@ -32,6 +33,22 @@ def currency_codes():
 @cache
 def timezone_names():
     return frozenset(zoneinfo.available_timezones())
+
+
+def validate_display_text(value):
+    """Reject control and formatting characters, and text with nothing visible.
+
+    Such a name shows as a blank card, or reads backwards after U+202E, on
+    the pages and in emails.
+    """
+    hidden = [char for char in value if unicodedata.category(char) in {"Cc", "Cf"}]
+    if hidden:
+        raise serializers.ValidationError(
+            f"Remove the invisible or control character U+{ord(hidden[0]):04X}."
+        )
+    if not any(not char.isspace() for char in value):
+        raise serializers.ValidationError("Enter a name with visible characters.")
+    return value
 
 
 def validate_country(value):

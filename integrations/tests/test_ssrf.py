@@ -229,6 +229,18 @@ def test_save_accepts_name_resolving_to_public(monkeypatch):
             "such as hooks.example.com.",
         ),
         (
+            "https://localhost./",
+            "The host localhost. is a loopback name; use a public address.",
+        ),
+        (
+            "https://foo.localhost/",
+            "The host foo.localhost is a loopback name; use a public address.",
+        ),
+        (
+            "https://hooks.example.com:0/",
+            "Port 0 cannot receive requests; use a port from 1 to 65535.",
+        ),
+        (
             "https://hooks.example.com:99999/",
             "The URL cannot be parsed; use a URL such as "
             "https://hooks.example.com/webhooks.",

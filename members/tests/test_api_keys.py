@@ -48,14 +48,19 @@ def test_key_of_inactive_user_gets_401(owner, make_client):
     assert response.json()["error"]["code"] == "invalid_api_key"
 
 
-@pytest.mark.parametrize(
-    "header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "Bearer \u00e9t\u00e9"]
-)
+@pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer \u00e9t\u00e9"])
 def test_malformed_authorization_gets_401(client, header):
     response = client.get("/v2/connect/teams", HTTP_AUTHORIZATION=header)
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_other_scheme_gets_authentication_required(client):
+    response = client.get("/v2/connect/teams", HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_required"
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,9 @@ class TeamWriteSerializer(StrictSerializer):
     metadata = serializers.JSONField(required=False)
     branding = TeamBrandingSerializer(required=False)
 
+    def validate_name(self, value):
+        return validators.validate_display_text(value)
+
     def validate_country(self, value):
         return validators.validate_country(value)
 

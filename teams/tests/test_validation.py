@@ -12,6 +12,17 @@ ONE_CHECK = [
     ({"name": ""}, "name", "This field may not be blank."),
     ({"name": "   "}, "name", "This field may not be blank."),
     ({"name": "x" * 121}, "name", "Ensure this field has no more than 120 characters."),
+    ({"name": "\u200b"}, "name", "Remove the invisible or control character U+200B."),
+    (
+        {"name": "\u202eevil"},
+        "name",
+        "Remove the invisible or control character U+202E.",
+    ),
+    (
+        {"name": "red\u001b[31m"},
+        "name",
+        "Remove the invisible or control character U+001B.",
+    ),
     ({"name": 42}, "name", "Not a valid string."),
     ({"name": None}, "name", "This field may not be null."),
     (
