@@ -44,3 +44,19 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class EmptySerializer(StrictSerializer):
+    """A body with no fields: an empty body or {}."""
+
+
+def validated(serializer_class, request, **kwargs):
+    """Validate the request body with ``serializer_class``; return its data."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def require_empty_body(request):
+    """Reject any field in the body of an endpoint that takes none."""
+    validated(EmptySerializer, request)

@@ -108,7 +108,3 @@ class EventPublishSerializer(StrictSerializer):
     data = serializers.DictField(
         error_messages={"not_a_dict": "data must be a JSON object."}
     )
-
-
-class EmptySerializer(StrictSerializer):
-    """A body with no fields: an empty body or {}."""

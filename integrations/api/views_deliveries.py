@@ -5,17 +5,16 @@ from rest_framework.views import APIView
 
 from connect_site.actors import Actor
 from connect_site.api import schema
+from connect_site.api.fields import require_empty_body
 from connect_site.api.pagination import paginated_response
 from connect_site.api.responses import envelope
 from integrations import selectors, services
 from integrations.api import schema as integration_schema
 from integrations.api.filters import DeliveryFilter
 from integrations.api.representations import delivery_data
-from integrations.api.serializers import EmptySerializer
 from integrations.api.views_integrations import (
     INTEGRATION_PARAMETERS,
     integration_for,
-    validated,
 )
 from members.access import team_access
 
@@ -90,7 +89,7 @@ class DeliveryRetryView(APIView):
             actor=actor, team_id=team_id, permission="integrations.update"
         )
         delivery = selectors.delivery_get(team=access.team, delivery_id=delivery_id)
-        validated(EmptySerializer, request)
+        require_empty_body(request)
         services.delivery_retry_now(actor=actor, delivery=delivery)
         delivery = selectors.delivery_get(team=access.team, delivery_id=delivery_id)
         return envelope(

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from connect_site.actors import Actor
 from connect_site.api import schema
+from connect_site.api.fields import validated
 from connect_site.api.pagination import filter_queryset, paginated_response
 from connect_site.api.responses import created
 from integrations import catalog, selectors, services
@@ -13,7 +14,7 @@ from integrations.api import schema as integration_schema
 from integrations.api.filters import EventFilter
 from integrations.api.representations import event_data
 from integrations.api.serializers import EventPublishSerializer
-from integrations.api.views_integrations import TEAM_PARAMETERS, validated
+from integrations.api.views_integrations import TEAM_PARAMETERS
 from members.access import team_access
 
 

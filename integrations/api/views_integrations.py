@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from connect_site.actors import Actor
 from connect_site.api import schema
+from connect_site.api.fields import require_empty_body, validated
 from connect_site.api.pagination import paginated_response
 from connect_site.api.responses import created, envelope
 from integrations import selectors, services
@@ -12,7 +13,6 @@ from integrations.api import schema as integration_schema
 from integrations.api.filters import IntegrationFilter
 from integrations.api.representations import delivery_data, integration_data
 from integrations.api.serializers import (
-    EmptySerializer,
     IntegrationCreateSerializer,
     IntegrationUpdateSerializer,
     RecoverSerializer,
@@ -25,12 +25,6 @@ INTEGRATION_PARAMETERS = [
     integration_schema.TEAM_ID_PARAMETER,
     integration_schema.INTEGRATION_ID_PARAMETER,
 ]
-
-
-def validated(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def integration_for(request, team_id, integration_id, permission):
@@ -163,6 +157,7 @@ class IntegrationDetailView(APIView):
         actor, integration = integration_for(
             request, team_id, integration_id, "integrations.update"
         )
+        require_empty_body(request)
         services.integration_delete(actor=actor, integration=integration)
         return envelope(
             {"id": integration.public_id, "deleted": True},
@@ -185,7 +180,7 @@ class IntegrationTestView(APIView):
         actor, integration = integration_for(
             request, team_id, integration_id, "integrations.update"
         )
-        validated(EmptySerializer, request)
+        require_empty_body(request)
         delivery = services.integration_send_test(actor=actor, integration=integration)
         return envelope(delivery_data(delivery), "Test event queued successfully")
 

@@ -3,6 +3,7 @@ from rest_framework.views import APIView
 
 from connect_site.actors import Actor
 from connect_site.api import schema
+from connect_site.api.fields import require_empty_body, validated
 from connect_site.api.pagination import paginated_response
 from connect_site.api.responses import created, envelope
 from members import services
@@ -22,12 +23,6 @@ from members.selectors import team_member, team_members
 from teams.api.schema import TEAM_ID_PARAMETER
 
 MEMBER_ENVELOPE = schema.envelope("MemberEnvelope", MemberOutput())
-
-
-def validated(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 @extend_schema(parameters=[TEAM_ID_PARAMETER])
@@ -171,6 +166,7 @@ class MemberDetailView(APIView):
         access = team_access(actor=actor, team_id=team_id, permission="members.remove")
         membership = team_member(team=access.team, member_id=member_id)
         was_invited = membership.status == MembershipStatus.INVITED
+        require_empty_body(request)
         services.member_remove(actor=actor, team=access.team, membership=membership)
         message = (
             "Invitation revoked successfully"
@@ -196,6 +192,7 @@ class MemberResendView(APIView):
         actor = Actor.from_request(request)
         access = team_access(actor=actor, team_id=team_id, permission="members.invite")
         membership = team_member(team=access.team, member_id=member_id)
+        require_empty_body(request)
         membership = services.invitation_resend(
             actor=actor, team=access.team, membership=membership
         )

@@ -592,6 +592,33 @@ def test_delete_revokes_invitation(owner_client, team, members_url):
     assert AuditEntry.objects.filter(action="member.invitation_revoked").count() == 1
 
 
+def test_delete_with_body_fields_changes_nothing(owner_client, team, members_url):
+    member = MembershipFactory(team=team, status="invited")
+
+    response = owner_client.delete(
+        f"{members_url}/{member.public_id}", {"force": True}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["force"]
+    member.refresh_from_db()
+    assert member.status == "invited"
+
+
+def test_resend_with_body_fields_changes_nothing(owner_client, team, members_url):
+    member = MembershipFactory(team=team, status="invited")
+    digest = member.invitation_token_digest
+
+    response = owner_client.post(
+        f"{members_url}/{member.public_id}/resend", {"foo": 1}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["foo"]
+    member.refresh_from_db()
+    assert member.invitation_token_digest == digest
+
+
 def test_delete_twice_answers_404(owner_client, team, members_url):
     member = MembershipFactory(team=team)
     owner_client.delete(f"{members_url}/{member.public_id}")

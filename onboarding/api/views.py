@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from connect_site.actors import Actor
-from connect_site.api.fields import format_timestamp
+from connect_site.api.fields import format_timestamp, validated
 from connect_site.api.responses import created, envelope
 from members.access import team_access
 from onboarding import services
@@ -14,12 +14,6 @@ from onboarding.api.serializers import (
     OnboardingStatusEnvelopeSerializer,
 )
 from onboarding.selectors import onboarding_status
-
-
-def validated(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def status_body(team, steps=None):

@@ -3,6 +3,7 @@ from rest_framework.views import APIView
 
 from connect_site.actors import Actor
 from connect_site.api import schema
+from connect_site.api.fields import require_empty_body, validated
 from connect_site.api.pagination import paginated_response
 from connect_site.api.responses import created, envelope
 from members.access import team_access
@@ -22,12 +23,6 @@ from teams.models import Team
 from teams.representations import team_full, team_summary
 
 TEAM_ENVELOPE = schema.envelope("TeamEnvelope", TeamOutput())
-
-
-def validated(serializer_class, request, **kwargs):
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class TeamListView(APIView):
@@ -128,5 +123,6 @@ class TeamDetailView(APIView):
     def delete(self, request, team_id):
         actor = Actor.from_request(request)
         access = team_access(actor=actor, team_id=team_id, permission="team.delete")
+        require_empty_body(request)
         services.team_delete(actor=actor, team=access.team)
         return envelope({"id": team_id, "deleted": True}, "Team deleted successfully")

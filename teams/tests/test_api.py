@@ -680,6 +680,18 @@ def test_delete_hides_team_and_keeps_row(owner, owner_client):
     assert Team.objects.get(pk=team.pk).deleted_at is not None
 
 
+def test_delete_with_body_fields_changes_nothing(owner, owner_client):
+    team = TeamFactory(owner=owner)
+
+    response = owner_client.delete(
+        f"/v2/connect/teams/{team.public_id}", {"force": True}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["force"]
+    assert Team.objects.get(pk=team.pk).deleted_at is None
+
+
 def test_deleted_team_rejects_update_and_second_delete(owner, owner_client):
     team = TeamFactory(owner=owner)
     owner_client.delete(f"/v2/connect/teams/{team.public_id}")
