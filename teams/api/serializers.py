@@ -8,11 +8,19 @@ from teams import validators
 from teams.models import FISCAL_YEAR_CHOICES, Language, TeamSize
 
 
+def choice_field(values, **kwargs):
+    """Return a ChoiceField whose error lists the values it accepts."""
+    message = f'"{{input}}" is not a valid choice; use one of: {", ".join(values)}.'
+    return serializers.ChoiceField(
+        choices=values, error_messages={"invalid_choice": message}, **kwargs
+    )
+
+
 class TeamSettingsSerializer(StrictSerializer):
     currency = StrictCharField(required=False)
     timezone = StrictCharField(required=False)
-    language = serializers.ChoiceField(choices=Language.choices, required=False)
-    fiscalYear = serializers.ChoiceField(choices=FISCAL_YEAR_CHOICES, required=False)
+    language = choice_field(Language.values, required=False)
+    fiscalYear = choice_field(FISCAL_YEAR_CHOICES, required=False)
 
     def validate_currency(self, value):
         return validators.validate_currency(value)
@@ -84,9 +92,7 @@ class TeamWriteSerializer(StrictSerializer):
     industry = StrictCharField(
         required=False, allow_blank=True, allow_null=True, max_length=100
     )
-    teamSize = serializers.ChoiceField(
-        choices=TeamSize.choices, required=False, allow_null=True
-    )
+    teamSize = choice_field(TeamSize.values, required=False, allow_null=True)
     country = StrictCharField(required=False)
     settings = TeamSettingsSerializer(required=False)
     onboarding = TeamOnboardingInputSerializer(required=False)

@@ -35,7 +35,12 @@ ONE_CHECK = [
         "industry",
         "Ensure this field has no more than 100 characters.",
     ),
-    ({"teamSize": "11-50"}, "teamSize", '"11-50" is not a valid choice.'),
+    (
+        {"teamSize": "11-50"},
+        "teamSize",
+        '"11-50" is not a valid choice; use one of: 1, 2-9, 10-50, 51-200, '
+        "201-1000, 1000+.",
+    ),
     (
         {"country": "MEX"},
         "country",
@@ -59,12 +64,14 @@ ONE_CHECK = [
     (
         {"settings": {"language": "fr"}},
         "settings.language",
-        '"fr" is not a valid choice.',
+        '"fr" is not a valid choice; use one of: es, en.',
     ),
     (
         {"settings": {"fiscalYear": "April"}},
         "settings.fiscalYear",
-        '"April" is not a valid choice.',
+        '"April" is not a valid choice; use one of: calendar, january, '
+        "february, march, april, may, june, july, august, september, october, "
+        "november, december.",
     ),
     (
         {"settings": {"locale": "es"}},
