@@ -10,6 +10,7 @@ lease has expired.
 import email.utils
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -378,6 +379,24 @@ def read_limited_body(response, deadline):
     return body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
+_thread_clients = threading.local()
+
+
+def webhook_client():
+    """Return this thread's guarded client, kept so that connections are reused.
+
+    A kept-alive connection was checked against the SSRF rules when it was
+    opened, and every new connection is checked again.
+    """
+    from integrations import ssrf
+
+    client = getattr(_thread_clients, "client", None)
+    if client is None:
+        client = ssrf.guarded_client(settings.CONNECT_WEBHOOK_TIMEOUT)
+        _thread_clients.client = client
+    return client
+
+
 def send_webhook(*, url, body, headers):
     """POST ``body`` to ``url`` once, without following redirects.
 
@@ -391,10 +410,9 @@ def send_webhook(*, url, body, headers):
     started = time.monotonic()
     result = SendResult()
     try:
-        with (
-            ssrf.guarded_client(timeout) as client,
-            client.stream("POST", url, content=body, headers=headers) as response,
-        ):
+        with webhook_client().stream(
+            "POST", url, content=body, headers=headers, timeout=timeout
+        ) as response:
             result.status_code = response.status_code
             result.retry_after = response.headers.get("retry-after")
             result.response_body = read_limited_body(response, started + timeout)

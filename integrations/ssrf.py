@@ -8,6 +8,7 @@ the host again when it connects, checks every address and connects to the
 checked address itself, so nothing is resolved twice.
 """
 
+import functools
 import ipaddress
 import logging
 import re
@@ -319,6 +320,16 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+@functools.cache
+def webhook_ssl_context(verify):
+    """Return one SSL context per process for ``verify``.
+
+    Loading the CA bundle takes tens of milliseconds, which was about half
+    of a delivery attempt when every client built its own context.
+    """
+    return httpx.create_ssl_context(verify=verify, trust_env=False)
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """An httpx transport whose every connection goes through GuardedBackend.
 
@@ -327,9 +338,10 @@ class GuardedTransport(httpx.HTTPTransport):
     """
 
     def __init__(self, *, verify=True, limits=DEFAULT_LIMITS, backend=None):
-        super().__init__(verify=verify, limits=limits, trust_env=False)
+        ssl_context = webhook_ssl_context(verify)
+        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

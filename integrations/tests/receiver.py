@@ -7,6 +7,8 @@ sequence is used up.
 """
 
 import base64
+import contextlib
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -53,6 +55,7 @@ class WebhookReceiver:
         self.requests = []
         self._replies = {}
         self._condition = threading.Condition()
+        self._connections = set()
         self._server = self._bind()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -65,6 +68,16 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                with receiver._condition:
+                    receiver._connections.add(self.connection)
+
+            def finish(self):
+                with receiver._condition:
+                    receiver._connections.discard(self.connection)
+                super().finish()
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", "0"))
@@ -143,3 +156,10 @@ class WebhookReceiver:
     def stop(self):
         self._server.shutdown()
         self._server.server_close()
+        # Kept-alive connections outlive the listening socket; closing them
+        # makes a sender connect afresh to whatever listens on the port next.
+        with self._condition:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
