@@ -124,6 +124,26 @@ class CeleryWorkerProcess:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Start every test with an empty cache.
+
+    Counts, rate-limit counters and sign-in throttles are keyed by ids, and
+    a rolled-back test database hands the same ids out again.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.REDIS_URL:
+        # Only this project's keys: the Redis database may hold a broker's
+        # queues or a developer's own data.
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{cache.key_prefix}:*", count=1000):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def celery_tasks_run_in_process():
     """Run queued tasks in-process, also when REDIS_URL names a real broker.
 

@@ -1,8 +1,10 @@
 """Offset pagination with the contract's list shape and strict query checks."""
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from rest_framework.response import Response
 
@@ -11,6 +13,8 @@ from connect_site.api.parsers import text_problem
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Seconds a cached count may live even if nothing drops it.
+COUNT_CACHE_SECONDS = 60
 # The query parameter that pins later pages to the rows of the first one.
 SNAPSHOT_PARAMETER = "asOf"
 
@@ -104,13 +108,39 @@ def pin_snapshot(request, queryset):
     )
 
 
+def cached_count(request, queryset, count_cache_key):
+    """Return ``queryset.count()``, cached under the key prefix and the filters."""
+    filters = sorted(
+        (name, value)
+        for name, value in request.query_params.items()
+        if name not in {"limit", "offset"}
+    )
+    digest = hashlib.sha256(urlencode(filters).encode()).hexdigest()[:32]
+    key = f"{count_cache_key}:{digest}"
+    total = cache.get(key)
+    if total is None:
+        total = queryset.count()
+        cache.set(key, total, COUNT_CACHE_SECONDS)
+    return total
+
+
 def paginated_response(
-    request, queryset, *, serialize, message, filterset_class=None, snapshot=False
+    request,
+    queryset,
+    *,
+    serialize,
+    message,
+    filterset_class=None,
+    snapshot=False,
+    count_cache_key=None,
 ):
     """Filter, count and slice ``queryset`` and return the contract's list shape.
 
     Two queries whatever the limit: one count and one page. ``serialize`` turns a
     page of rows into a list of dicts, so it may batch any related reads.
+
+    With ``count_cache_key``, the count comes from the cache while the caller
+    keeps that key valid (see teams.list_cache).
 
     With ``snapshot``, ``next`` carries ``asOf`` (see pin_snapshot), at the cost
     of one more query on the following pages. It needs rows with ``public_id``
@@ -125,7 +155,10 @@ def paginated_response(
     )
     offset = parse_non_negative_int(request.query_params, "offset", 0, 0)
 
-    total = queryset.count()
+    if count_cache_key is None:
+        total = queryset.count()
+    else:
+        total = cached_count(request, queryset, count_cache_key)
     rows = list(queryset[offset : offset + limit]) if offset < total else []
     has_more = offset + len(rows) < total
 

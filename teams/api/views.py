@@ -19,6 +19,7 @@ from teams.api.schema import (
 )
 from teams.api.serializers import TeamUpdateSerializer, TeamWriteSerializer
 from teams.filters import TeamFilter
+from teams.list_cache import count_cache_key
 from teams.models import Team
 from teams.representations import team_full, team_summary
 
@@ -50,6 +51,7 @@ class TeamListView(APIView):
             message="Teams retrieved successfully",
             filterset_class=TeamFilter,
             snapshot=True,
+            count_cache_key=count_cache_key(request),
         )
 
     @extend_schema(

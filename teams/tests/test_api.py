@@ -1,12 +1,14 @@
 import re
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from connect_site.tests.helpers import error_of, validation_error
 from members.roles import Role
 from members.services import api_key_create
 from onboarding.models import TeamStep
+from teams.list_cache import generation_key
 from teams.models import Team, TeamStatus
 from teams.tests.data import CREATE_TEAM_REQUEST, CREATE_TEAM_RESPONSE_DATA
 from teams.tests.factories import TeamFactory
@@ -385,15 +387,40 @@ def test_list_query_count_does_not_grow_with_limit(
     for _ in range(3):
         TeamFactory(owner=owner)
     owner_client.get("/v2/connect/teams")  # writes the key's last use once
+    cache.delete(generation_key(owner.pk))
 
     # One query authenticates the key, one counts and one reads the page.
     with django_assert_num_queries(3):
         one = owner_client.get("/v2/connect/teams?limit=1")
+    cache.delete(generation_key(owner.pk))
     with django_assert_num_queries(3):
         hundred = owner_client.get("/v2/connect/teams?limit=100")
 
     assert len(one.json()["data"]) == 1
     assert len(hundred.json()["data"]) == 3
+
+
+def test_list_count_is_cached_until_a_team_changes(
+    owner, owner_client, django_assert_num_queries
+):
+    team = TeamFactory(owner=owner)
+    owner_client.get("/v2/connect/teams")
+
+    # The count is cached: the key and the page are the only queries.
+    with django_assert_num_queries(2):
+        cached = owner_client.get("/v2/connect/teams")
+    TeamFactory(owner=owner)
+    after_create = owner_client.get("/v2/connect/teams")
+    retail_before = owner_client.get("/v2/connect/teams?industry=retail")
+    owner_client.patch(
+        f"/v2/connect/teams/{team.public_id}", {"industry": "Retail"}, format="json"
+    )
+    retail_after = owner_client.get("/v2/connect/teams?industry=retail")
+
+    assert cached.json()["totalResults"] == 1
+    assert after_create.json()["totalResults"] == 2
+    assert retail_before.json()["totalResults"] == 0
+    assert retail_after.json()["totalResults"] == 1
 
 
 def test_list_answers_with_trailing_slash(owner, owner_client):
