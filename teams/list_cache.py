@@ -2,9 +2,9 @@
 
 Counting a user's teams reads every one of them, which at 100,000 teams costs
 more than the rest of the request. The count is kept under a per-user
-generation token; any change to one of the user's teams, their onboarding
-steps or the user's memberships deletes the token once the change commits,
-so the next list counts again. Entries also expire after
+generation token. Any change to one of the user's teams, their onboarding
+steps or the user's memberships deletes the token, so the next list counts
+again. Entries also expire after
 COUNT_CACHE_SECONDS.
 """
 
@@ -41,8 +41,8 @@ def generations_drop(user_ids):
     """Drop the users' cached counts now and again once the transaction commits.
 
     A list served between the change and its commit may cache a count that
-    misses the change, under the token made after the first drop; the
-    second drop makes that entry unreachable.
+    misses the change, under the token made after the first drop. The second
+    drop makes that entry unreachable.
     """
     keys = [generation_key(user_id) for user_id in set(user_ids) if user_id]
     if keys:

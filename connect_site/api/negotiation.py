@@ -1,10 +1,10 @@
-"""Content negotiation that always answers JSON."""
+"""Content negotiation that always selects JSON."""
 
 from rest_framework.negotiation import DefaultContentNegotiation
 
 
 class JsonOnlyContentNegotiation(DefaultContentNegotiation):
-    """Answer JSON whatever the Accept header asks for.
+    """Select the JSON renderer whatever the Accept header requests.
 
     The API has one representation, so a client sending ``Accept: text/html``
     gets JSON rather than a 406 that names no fix, and ``?format=`` is left
