@@ -88,6 +88,7 @@ def test_docs_page_loads_redoc_from_own_static_files(client):
 
     assert f'src="/static/{script}"' in page
     assert "cdn." not in page
+    assert "https://" not in page
     assert finders.find(script) is not None
 
 
