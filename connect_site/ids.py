@@ -7,7 +7,8 @@ ALPHABET = string.ascii_letters + string.digits
 # 24 characters of a 62-letter alphabet carry about 143 bits of randomness.
 RANDOM_LENGTH = 24
 
-PREFIXES = {"team", "mbr", "intg", "evt", "dlv", "key", "req", "att", "inv", "obl"}
+# "obl" is an onboarding link; "req" a request id, which is never stored.
+PREFIXES = {"team", "mbr", "intg", "evt", "dlv", "key", "req", "obl"}
 
 
 def new_public_id(prefix):
