@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from members.services import (
+from members.invitations import (
     invitation_email_send_once,
     invitation_emails_reissue_unsent,
 )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from connect_site.actors import Actor
 from connect_site.api import errors
 from connect_site.web.pages import render_team_page
-from members import services
+from members import invitations, services
 from members.access import team_access_for_page
 from members.emails import team_branding
 from members.errors import InvitationUnavailable
@@ -80,7 +80,7 @@ def invitation_accept(request, token):
     speaks the team's language.
     """
     try:
-        membership = services.invitation_lookup(token=token)
+        membership = invitations.invitation_lookup(token=token)
     except InvitationUnavailable as exc:
         return invitation_unavailable(request, exc)
 
@@ -103,12 +103,12 @@ def invitation_page(request, token, membership):
                     InvitationUnavailable.EMAIL_MISMATCH, membership
                 )
             if request.method == "POST":
-                services.invitation_accept(token=token, user=user)
+                invitations.invitation_accept(token=token, user=user)
                 return invitation_accepted(request, membership)
         elif not has_account:
             form = NewAccountForm(request.POST or None, email=membership.email)
             if request.method == "POST" and form.is_valid():
-                membership, new_user = services.invitation_accept_as_new_user(
+                membership, new_user = invitations.invitation_accept_as_new_user(
                     token=token,
                     name=form.cleaned_data["name"],
                     password=form.cleaned_data["password1"],

@@ -29,12 +29,9 @@ from integrations.events import event_publish
 from integrations.models import Delivery, DeliveryStatus, Event, Integration
 from integrations.secrets import encrypt_secret, generate_secret
 from integrations.tests.receiver import Reply, WebhookReceiver
+from members.invitations import invitation_emails_reissue_unsent
 from members.models import Membership
-from members.services import (
-    api_key_create,
-    invitation_emails_reissue_unsent,
-    member_invite,
-)
+from members.services import api_key_create, member_invite
 from teams.tests.factories import TeamFactory
 from tests_reliability.faults import (
     RedisServer,

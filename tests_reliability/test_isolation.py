@@ -14,8 +14,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from connect_site.ids import new_public_id
+from members.invitations import digest_invitation_token
 from members.models import Membership, MembershipStatus
-from members.services import api_key_create, api_key_revoke, digest_invitation_token
+from members.services import api_key_create, api_key_revoke
 from teams.models import AuditEntry, Team
 from teams.tests.factories import TeamFactory
 from tests_reliability.endpoints import Endpoint, api_endpoints, team_page_routes

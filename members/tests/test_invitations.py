@@ -12,16 +12,15 @@ from django.utils import timezone
 from connect_site.actors import Actor
 from integrations.models import Event
 from members.errors import InvitationUnavailable
-from members.models import Membership
-from members.services import (
+from members.invitations import (
     invitation_accept,
     invitation_accept_as_new_user,
     invitation_email_send_once,
     invitation_emails_reissue_unsent,
     invitation_lookup,
-    invitation_resend,
-    member_remove,
 )
+from members.models import Membership
+from members.services import invitation_resend, member_remove
 from members.tasks import invitation_email_send
 from members.tests.factories import UserFactory
 from members.tests.helpers import invite, token_from_email
