@@ -7,37 +7,12 @@ import sys
 import time
 
 from bench import seed, server
+from teams.api.schema import CREATE_EXAMPLE_REQUEST
 
 logger = logging.getLogger(__name__)
 
-# The create example of the API contract: every field a team accepts.
-CREATE_BODY = {
-    "name": "Development Team Alpha",
-    "description": "Main development team for Project Alpha",
-    "industry": "Technology",
-    "teamSize": "10-50",
-    "country": "MX",
-    "settings": {
-        "currency": "MXN",
-        "timezone": "America/Mexico_City",
-        "language": "es",
-        "fiscalYear": "calendar",
-    },
-    "onboarding": {
-        "completed": False,
-        "steps": [
-            "team_setup",
-            "payment_integration",
-            "client_setup",
-            "invoice_configuration",
-        ],
-    },
-    "metadata": {
-        "parentOrganization": "org_123",
-        "department": "Engineering",
-        "costCenter": "DEV001",
-    },
-}
+# The documented create example, with every field a team accepts.
+CREATE_BODY = CREATE_EXAMPLE_REQUEST
 
 LIST_PATH = "/v2/connect/teams?limit=20"
 BARE_LIST_PATH = "/bench/teams?limit=20"
