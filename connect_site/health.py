@@ -1,4 +1,4 @@
-"""``/healthz``: 200 when the database (and Redis, when configured) answer."""
+"""``/healthz``: 200 when the database (and Redis, when configured) respond."""
 
 import logging
 

@@ -59,7 +59,7 @@ class RequestIdMiddleware:
 
 
 class ApiLanguageMiddleware:
-    """Serve API responses in English whatever the Accept-Language header says.
+    """Serve API responses in English whatever Accept-Language requests.
 
     The API's own messages are English, and Django REST framework's would
     otherwise follow the site's Spanish default, mixing two languages in one

@@ -277,7 +277,7 @@ CONNECT_IDEMPOTENCY_LOCK_SECONDS = int(
 
 if CONNECT_ENV == "production":
     # HTTPS only. Behind a proxy that terminates TLS, set
-    # SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto so Django sees the scheme.
+    # SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto so Django detects HTTPS.
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True

@@ -1,4 +1,4 @@
-"""JSON answers for errors raised outside DRF views, under the API path."""
+"""JSON error responses for errors raised outside DRF views, under /v2/."""
 
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve

@@ -6,8 +6,9 @@ from connect_site.ids import new_delivery_id, new_event_id, new_integration_id
 class Event(models.Model):
     """Something that happened to a team, written in the transaction that caused it.
 
-    ``body`` holds the exact bytes that every delivery of the event sends and
-    signs; it is serialized once, here, and never re-encoded.
+    ``body`` contains the exact bytes that every delivery of the event sends
+    and signs. It is serialized once, when the event is written, and never
+    re-encoded.
     """
 
     public_id = models.CharField(
@@ -72,7 +73,7 @@ class Integration(models.Model):
     )
     disabled_reason = models.CharField(max_length=200, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
-    # Set by the email task once the owners were told about disabled_at, so a
+    # Set by the email task once the owners were emailed about disabled_at, so a
     # retried task never emails twice for one disabling.
     disabled_notice_sent_at = models.DateTimeField(null=True, blank=True)
     last_delivery_at = models.DateTimeField(null=True, blank=True)

@@ -225,7 +225,7 @@ def validate_webhook_url(url):
         _is_loopback_allowed()
     ):
         # RFC 6761 reserves these names for loopback, whether or not this
-        # machine's resolver answers for them.
+        # machine's resolver resolves them.
         raise _invalid_url(
             f"The host {parts.hostname} is a loopback name; use a public address."
         )

@@ -47,7 +47,8 @@ def team_access(*, actor, team_id, permission=None):
     """Return the actor's access to the team with public id ``team_id``.
 
     A team that does not exist, is deleted, belongs to others or lies outside
-    the key's team limit answers 404 rather than 403, so ids cannot be probed.
+    the key's team limit raises NotFound (404) rather than 403, so ids cannot
+    be probed.
     The key's permissions are intersected with the membership on every call,
     so a demotion or removal takes effect at the next request.
     """

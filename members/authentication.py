@@ -17,7 +17,7 @@ from members.models import ApiKey
 class ApiKeyAuthentication(BaseAuthentication):
     """Authenticate ``Authorization: Bearer ck_live_...``.
 
-    An unknown key and a revoked key get the same answer, so a caller cannot
+    An unknown key and a revoked key get the same response, so a caller cannot
     tell whether a key ever existed.
     """
 

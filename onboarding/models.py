@@ -102,8 +102,8 @@ class OnboardingLink(models.Model):
     """A short-lived, single-use link to the hosted onboarding pages.
 
     Only the SHA-256 digest of the token is stored. The token works once:
-    the first open exchanges it for a session, sets ``opened_at``, and from
-    then on the URL answers not found.
+    the POST from the link's start page exchanges it for a session and sets
+    ``opened_at``, and from then on the URL returns 404.
     """
 
     public_id = models.CharField(

@@ -27,7 +27,7 @@ RFC_PATTERN = re.compile(
 
 
 class InvalidRfc(ValueError):
-    """Raised with a message that says which part of the RFC is wrong."""
+    """An invalid RFC; the message names the part that is wrong."""
 
 
 def rfc_check_digit(first_twelve_or_eleven):

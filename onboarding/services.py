@@ -21,7 +21,7 @@ from teams.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
-# 32 random bytes, as the contract asks of every emailed or linked token.
+# 32 random bytes, the size of every token that Connect emails or links.
 LINK_TOKEN_BYTES = 32
 
 
@@ -78,7 +78,7 @@ def onboarding_step_complete(*, actor, team, step_id, data, link=None):
     """
     with transaction.atomic():
         # Locking every step row of the team serializes concurrent completions,
-        # so exactly one of them sees the checklist turn complete.
+        # so exactly one of them finds the checklist turned complete.
         steps = list(
             TeamStep.objects.select_for_update().filter(team=team).order_by("position")
         )
@@ -161,7 +161,7 @@ def onboarding_link_create(*, actor, team, return_url):
     """Create a single-use hosted onboarding link and return ``(link, url)``.
 
     The URL carries the token; only its SHA-256 digest is stored, so the URL
-    is shown once, in this answer.
+    is shown once, in this response.
     """
     token = secrets.token_urlsafe(LINK_TOKEN_BYTES)
     expires_at = timezone.now() + timedelta(
@@ -212,8 +212,8 @@ def _unopened_links(token):
 def onboarding_link_peek(*, token):
     """Return the link of ``token`` without opening it, or raise NotFound.
 
-    The hosted page shows this on GET, so that a link-preview bot fetching
-    the URL does not use up a single-use link; opening takes a POST.
+    The hosted page calls this on GET, so a link-preview bot that fetches the
+    URL does not use up the single-use link. Opening it takes a POST.
     """
     link = _unopened_links(token).select_related("team").first()
     if link is None:

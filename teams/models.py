@@ -145,7 +145,7 @@ class Team(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who did what to which team object, and when.
+    """A record of who did what to which team object, and when.
 
     Rows keep the team and target ids as text as well as the team foreign
     key, so an entry still reads correctly after its object is deleted.

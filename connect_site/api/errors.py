@@ -1,7 +1,7 @@
 """The error hierarchy every app raises; one handler renders them all.
 
 Each class carries its HTTP status, its machine-readable code and a default
-message that tells the caller what to change.
+message that states what the caller should change.
 """
 
 from django.utils.translation import gettext_lazy as _

@@ -26,7 +26,7 @@ LIST_FILTER_PARAMETERS = [
         "status",
         str,
         enum=["invited", "active"],
-        description="Removed members are never listed, so removed is no choice.",
+        description="Removed members are never listed, so removed is not accepted.",
     ),
     OpenApiParameter(
         "email", str, description="Exact email, compared case-insensitively."

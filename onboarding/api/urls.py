@@ -3,7 +3,7 @@ from django.urls import path
 import connect_site.api.converters  # noqa: F401  registers <public_id:...>
 from onboarding.api import views
 
-# Each URL also answers with a trailing slash, the same as without one. The
+# Each URL also works with a trailing slash, the same as without one. The
 # slashed spelling is left out of the schema so each operation appears once.
 urlpatterns = [
     path(
