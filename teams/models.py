@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.timezone import now
 
 from connect_site.ids import new_team_id
 
@@ -117,8 +118,10 @@ class Team(models.Model):
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Set in save() rather than with auto_now_add and auto_now, which read
+    # the clock twice, so a new team's two times can differ by a millisecond.
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(default=now, editable=False)
 
     objects = TeamQuerySet.as_manager()
 
@@ -138,6 +141,13 @@ class Team(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.public_id})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.updated_at = self.created_at
+        else:
+            self.updated_at = now()
+        super().save(*args, **kwargs)
 
     @property
     def is_deleted(self):
