@@ -307,6 +307,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # httpx logs every request with its full URL, which may hold a
+        # webhook receiver's credentials; delivery logs its own outcomes.
+        "httpx": {"level": "WARNING"},
     },
 }
 
@@ -323,7 +326,13 @@ CONNECT_DELIVERY_RETENTION_DAYS = int(
 CONNECT_DELIVERY_LEASE_MARGIN_SECONDS = float(
     os.environ.get("CONNECT_DELIVERY_LEASE_MARGIN_SECONDS", "30")
 )
-# Deliveries of one integration in flight at once, and how many seconds a
+# A worker task claims up to this many deliveries and sends them one after
+# another, starting no new send after this many seconds.
+CONNECT_WEBHOOK_BATCH_SIZE = int(os.environ.get("CONNECT_WEBHOOK_BATCH_SIZE", "50"))
+CONNECT_WEBHOOK_BATCH_SECONDS = float(
+    os.environ.get("CONNECT_WEBHOOK_BATCH_SECONDS", "5")
+)
+# Claims of one integration in flight at once, and how many seconds a
 # delivery over that cap waits before it is tried again.
 CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION = int(
     os.environ.get("CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION", "4")

@@ -12,6 +12,8 @@ import logging
 import random
 import threading
 import time
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -20,7 +22,7 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -57,23 +59,27 @@ EVENT_TYPES_AFTER_TEAM_DELETE = frozenset({"team.deleted"})
 
 
 def delivery_queue(delivery_pks):
-    """Hand deliveries to the Celery ``deliver`` task.
+    """Hand deliveries to the Celery ``deliver_batch`` task.
 
-    In eager mode (no REDIS_URL) the task runs here, in the caller's thread.
+    They are queued in order, in batches of CONNECT_WEBHOOK_BATCH_SIZE. In
+    eager mode (no REDIS_URL) the task runs here, in the caller's thread.
     When the broker cannot be reached the rows stay due, so the sweep sends
     them once it is back: the caller's request does not fail for it.
     """
-    from integrations.tasks import deliver
+    from integrations.tasks import deliver_batch
 
-    for delivery_pk in delivery_pks:
+    size = settings.CONNECT_WEBHOOK_BATCH_SIZE
+    delivery_pks = list(delivery_pks)
+    for start in range(0, len(delivery_pks), size):
+        batch = delivery_pks[start : start + size]
         try:
-            deliver.apply_async(args=[delivery_pk])
+            deliver_batch.apply_async(args=[batch])
         except OperationalError as exc:
             logger.warning(
-                "Queueing delivery %s failed, the sweep will queue it: %s",
-                delivery_pk,
+                "Queueing %s deliveries failed, the sweep will queue them: %s",
+                len(batch),
                 exc,
-                extra={"delivery_pk": delivery_pk},
+                extra={"delivery_pks": batch},
             )
 
 
@@ -322,16 +328,23 @@ def next_retry_delay(*, attempt_number, status_code, retry_after):
 # Sending
 
 
+def send_budget_seconds():
+    """Return the longest one claim's task may take.
+
+    It stops starting sends after CONNECT_WEBHOOK_BATCH_SECONDS, and the send
+    under way then may take twice the timeout: one to connect and one to
+    read the response.
+    """
+    return settings.CONNECT_WEBHOOK_BATCH_SECONDS + settings.CONNECT_WEBHOOK_TIMEOUT * 2
+
+
 def lease_seconds():
-    """Return how long a claim lasts: the whole HTTP budget plus a margin.
+    """Return how long a claim lasts: the task's whole budget plus a margin.
 
     The Celery task's hard time limit is shorter than this, so a lease only
     expires once its worker is dead or has given up.
     """
-    return (
-        settings.CONNECT_WEBHOOK_TIMEOUT * 2
-        + settings.CONNECT_DELIVERY_LEASE_MARGIN_SECONDS
-    )
+    return send_budget_seconds() + settings.CONNECT_DELIVERY_LEASE_MARGIN_SECONDS
 
 
 @dataclass
@@ -347,6 +360,11 @@ class SendResult:
     @property
     def is_success(self):
         return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def is_stalled(self):
+        """True after a timeout or a failed connection: no response came."""
+        return self.status_code is None and not self.is_permanent_failure
 
 
 def redact_url(url):
@@ -460,102 +478,167 @@ def integration_can_receive(integration, event_type):
 # Attempting
 
 
-def delivery_claim(delivery_pk, *, now):
-    """Take the lease of a due pending delivery and return the lease's end.
+@dataclass
+class Claim:
+    """Deliveries leased together by one task, which sends them one by one.
 
-    Returns None when the delivery is not pending, not due yet, or leased by
-    a live worker. When its integration already has
-    CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION deliveries in flight, the
-    delivery is pushed back by CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS,
-    without counting an attempt, and None is returned: a slow endpoint keeps
-    only that many workers busy.
+    ``deliveries`` come with their event and integration (and its team)
+    loaded, in the order they are to be sent.
     """
-    integration_pk = (
-        Delivery.objects.filter(pk=delivery_pk)
-        .values_list("integration_id", flat=True)
-        .first()
-    )
-    if integration_pk is None:
-        return None
-    lease_end = now + timedelta(seconds=lease_seconds())
+
+    lease_id: uuid.UUID
+    lease_end: datetime
+    deliveries: list
+
+
+def deliveries_claim(delivery_pks, *, now):
+    """Lease those of ``delivery_pks`` that are due, pending and not leased.
+
+    Returns a Claim, or None when none of them could be leased. An
+    integration may be in at most CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION
+    claims at once, and a claim sends its deliveries one after another, so a
+    slow endpoint keeps only that many worker threads busy. Deliveries of an
+    integration already at the cap are pushed back by
+    CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS, without counting an attempt.
+    """
     claimable = Delivery.objects.filter(
-        pk=delivery_pk, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+        pk__in=delivery_pks, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
     ).filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+    candidates = list(claimable.values_list("pk", "integration_id"))
+    if not candidates:
+        return None
+    integration_pks = sorted({integration_pk for _pk, integration_pk in candidates})
+    lease_id = uuid.uuid4()
+    lease_end = now + timedelta(seconds=lease_seconds())
 
     with transaction.atomic():
-        # Locking the integration row serializes the claims of one
-        # integration, so two workers cannot both count below the cap.
+        # Locking the integration rows, always in primary key order,
+        # serializes the claims of each integration, so two workers cannot
+        # both count below the cap.
         list(
             Integration.objects.select_for_update()
-            .filter(pk=integration_pk)
+            .filter(pk__in=integration_pks)
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
-        # The partial index delivery_leased keeps this count to the rows
-        # that hold a lease, however long the delivery log grows.
-        in_flight = (
-            Delivery.objects.filter(integration_id=integration_pk, locked_until__gt=now)
-            .exclude(pk=delivery_pk)
-            .count()
-        )
-        if in_flight >= settings.CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION:
-            backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
-            claimable.update(next_attempt_at=now + timedelta(seconds=backoff))
-            logger.info(
-                "Delivery %s postponed: %s deliveries of its integration in flight",
-                delivery_pk,
-                in_flight,
-                extra={"delivery_pk": delivery_pk, "integration_pk": integration_pk},
+        # The partial index delivery_leased keeps this to the rows that hold
+        # a lease, however long the delivery log grows.
+        claims_in_flight = dict(
+            Delivery.objects.filter(
+                integration_id__in=integration_pks, locked_until__gt=now
             )
-            return None
-        if claimable.update(locked_until=lease_end) != 1:
-            return None
-    return lease_end
+            .values("integration_id")
+            .annotate(claims=Count("lease_id", distinct=True))
+            .values_list("integration_id", "claims")
+        )
+        cap = settings.CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION
+        at_cap = {pk for pk, claims in claims_in_flight.items() if claims >= cap}
+        if at_cap:
+            backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
+            postponed = claimable.filter(integration_id__in=at_cap).update(
+                next_attempt_at=now + timedelta(seconds=backoff)
+            )
+            logger.info(
+                "%s deliveries postponed: their integrations have %s claims in flight",
+                postponed,
+                cap,
+                extra={"integration_pks": sorted(at_cap)},
+            )
+        claimed = claimable.exclude(integration_id__in=at_cap).update(
+            locked_until=lease_end, lease_id=lease_id
+        )
+    if not claimed:
+        return None
+    deliveries = list(
+        Delivery.objects.filter(lease_id=lease_id)
+        .select_related("event", "integration__team")
+        .defer("event__data")
+        .order_by("pk")
+    )
+    # Integrations that have been failing go last, so that a slow endpoint
+    # delays no healthy one of the same claim.
+    deliveries.sort(key=lambda item: item.integration.failing_since is not None)
+    return Claim(lease_id=lease_id, lease_end=lease_end, deliveries=deliveries)
+
+
+@dataclass
+class Outcome:
+    """What one task did with one delivery of its claim."""
+
+    delivery: Delivery
+    # The attempt made, or None when nothing was sent.
+    attempt: DeliveryAttempt | None = None
+    result: SendResult | None = None
+    # Not sent: the integration cannot receive any more.
+    is_dropped: bool = False
+    # Not sent: the claim ran out of time, or its endpoint just timed out.
+    is_released: bool = False
+    retry_at: datetime | None = None
+
+
+def deliveries_attempt(delivery_pks):
+    """Claim the due ones of ``delivery_pks``, send each once and record the outcomes.
+
+    The stored event body is sent byte for byte, signed afresh with each
+    attempt's whole-second timestamp. Deliveries are sent one after another
+    until CONNECT_WEBHOOK_BATCH_SECONDS have passed; the rest are released
+    and queued again, so one task never holds a worker thread for long.
+    After a timeout or a connection failure, the other deliveries of that
+    endpoint in the claim are pushed back instead of waiting for it in turn.
+    Returns the DeliveryAttempts made.
+    """
+    claim = deliveries_claim(delivery_pks, now=timezone.now())
+    if claim is None:
+        return []
+    started = time.monotonic()
+    stalled = set()
+    secrets_by_integration = {}
+    outcomes = []
+    for delivery in claim.deliveries:
+        integration = delivery.integration
+        if not integration_can_receive(integration, delivery.event.type):
+            outcomes.append(Outcome(delivery, is_dropped=True))
+        elif integration.pk in stalled:
+            backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
+            retry_at = timezone.now() + timedelta(seconds=backoff)
+            outcomes.append(Outcome(delivery, is_released=True, retry_at=retry_at))
+        elif time.monotonic() - started >= settings.CONNECT_WEBHOOK_BATCH_SECONDS:
+            outcomes.append(Outcome(delivery, is_released=True))
+        else:
+            outcome = delivery_send(delivery, secrets_by_integration)
+            if outcome.result.is_stalled:
+                stalled.add(integration.pk)
+            outcomes.append(outcome)
+    return deliveries_record(claim, outcomes)
 
 
 def attempt_delivery(delivery_pk):
     """Claim one delivery, send it once and record the outcome.
 
-    The stored event body is sent byte for byte and signed afresh with this
-    attempt's whole-second timestamp. Returns the DeliveryAttempt, or None
-    when nothing was sent because the delivery was not claimable or its
-    integration can no longer receive.
+    Returns the DeliveryAttempt, or None when nothing was sent because the
+    delivery was not claimable or its integration can no longer receive.
     """
-    lease_end = delivery_claim(delivery_pk, now=timezone.now())
-    if lease_end is None:
-        return None
-    delivery = Delivery.objects.select_related("event", "integration__team").get(
-        pk=delivery_pk
-    )
-    integration = delivery.integration
-    log_extra = {
-        "delivery_id": delivery.public_id,
-        "event_id": delivery.event.public_id,
-        "integration_id": integration.public_id,
-        "team_id": integration.team.public_id,
-    }
-    if not integration_can_receive(integration, delivery.event.type):
-        Delivery.objects.filter(pk=delivery.pk, locked_until=lease_end).update(
-            status=DeliveryStatus.FAILED,
-            locked_until=None,
-            next_attempt_at=None,
-            updated_at=timezone.now(),
-        )
-        logger.info(
-            "Delivery %s not sent: integration %s is disabled, inactive or deleted",
-            delivery.public_id,
-            integration.public_id,
-            extra=log_extra,
-        )
-        return None
+    attempts = deliveries_attempt([delivery_pk])
+    return attempts[0] if attempts else None
 
+
+def delivery_send(delivery, secrets_by_integration):
+    """Sign and send one delivery; returns its Outcome with an unsaved attempt."""
+    integration = delivery.integration
     attempted_at = timezone.now()
     body = bytes(delivery.event.body)
     try:
-        secrets = signing_secrets(integration, attempted_at)
+        secrets = secrets_by_integration.get(integration.pk)
+        if secrets is None:
+            secrets = signing_secrets(integration, attempted_at)
+            secrets_by_integration[integration.pk] = secrets
     except ValueError as exc:
         result = SendResult(error=str(exc)[:ERROR_LIMIT], is_permanent_failure=True)
         logger.error(
-            "Delivery %s not sent: %s", delivery.public_id, exc, extra=log_extra
+            "Delivery %s not sent: %s",
+            delivery.public_id,
+            exc,
+            extra=log_context(delivery),
         )
     else:
         headers = signing.headers(
@@ -565,128 +648,240 @@ def attempt_delivery(delivery_pk):
             secrets=secrets,
         )
         result = send_webhook(url=integration.url, body=body, headers=headers)
-    return delivery_record_attempt(
+    attempt = DeliveryAttempt(
         delivery=delivery,
-        lease_end=lease_end,
         attempted_at=attempted_at,
-        result=result,
-        log_extra=log_extra,
+        status_code=result.status_code,
+        duration_ms=result.duration_ms,
+        response_body=result.response_body,
+        error=result.error,
     )
+    return Outcome(delivery, attempt=attempt, result=result)
 
 
-def delivery_record_attempt(*, delivery, lease_end, attempted_at, result, log_extra):
-    """Store an attempt, release the lease and decide what happens next.
+def attempt_changes(delivery, result, *, attempted_at, finished_at):
+    """Set the fields of ``delivery`` that one attempt with ``result`` changes.
 
-    2xx succeeds. 410 fails the delivery and disables the integration at
-    once. A forbidden address or an unreadable secret fails the delivery
-    without retries. Any other failure is retried on the schedule, and
-    disables the integration once its deliveries have failed for longer than
-    CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS.
+    2xx succeeds. 410 fails the delivery. A forbidden address or an
+    unreadable secret fails it without retries. Any other failure is retried
+    on the schedule, or fails the delivery once the schedule is exhausted.
     """
-    integration = delivery.integration
     attempt_number = delivery.attempt_count + 1
-    finished_at = timezone.now()
-    fields = {
-        "attempt_count": attempt_number,
-        "last_attempt_at": attempted_at,
-        "last_status_code": result.status_code,
-        "locked_until": None,
-        "updated_at": finished_at,
-    }
-    disable_reason = None
+    delivery.attempt_count = attempt_number
+    delivery.last_attempt_at = attempted_at
+    delivery.last_status_code = result.status_code
     if result.is_success:
-        fields.update(
-            status=DeliveryStatus.SUCCEEDED,
-            succeeded_at=finished_at,
-            next_attempt_at=None,
+        delivery.status = DeliveryStatus.SUCCEEDED
+        delivery.succeeded_at = finished_at
+        delivery.next_attempt_at = None
+        return
+    delay = None
+    if result.status_code != 410 and not result.is_permanent_failure:
+        delay = next_retry_delay(
+            attempt_number=attempt_number,
+            status_code=result.status_code,
+            retry_after=result.retry_after,
         )
-    elif result.status_code == 410:
-        fields.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
-        disable_reason = "The endpoint answered 410 Gone."
+    if delay is None:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.next_attempt_at = None
     else:
-        delay = None
-        if not result.is_permanent_failure:
-            delay = next_retry_delay(
-                attempt_number=attempt_number,
-                status_code=result.status_code,
-                retry_after=result.retry_after,
-            )
-        if delay is None:
-            fields.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
+        delivery.next_attempt_at = finished_at + timedelta(seconds=delay)
+
+
+# The fields that deliveries_record writes with one UPDATE per set of equal
+# values; the time of the last attempt is read from the attempts instead.
+GROUPED_FIELDS = [
+    "status",
+    "attempt_count",
+    "next_attempt_at",
+    "last_status_code",
+    "succeeded_at",
+    "locked_until",
+    "lease_id",
+    "updated_at",
+]
+
+
+def deliveries_save(deliveries, *, attempted_pks):
+    """Write what a claim changed in ``deliveries``, one UPDATE per set of equal values.
+
+    The deliveries of a claim mostly end alike (all succeeded, say), so this
+    takes one or two statements where a row-by-row update takes one per
+    delivery. Retries differ in their jittered times and get one each. The
+    last attempt's time, different for every row, comes from the attempts
+    stored just before.
+    """
+    latest_attempt = (
+        DeliveryAttempt.objects.filter(delivery=OuterRef("pk"))
+        .order_by("-attempted_at", "-id")
+        .values("attempted_at")[:1]
+    )
+    groups = defaultdict(list)
+    for delivery in deliveries:
+        values = tuple(getattr(delivery, name) for name in GROUPED_FIELDS)
+        groups[delivery.pk in attempted_pks, values].append(delivery.pk)
+    for (is_attempted, values), pks in groups.items():
+        fields = dict(zip(GROUPED_FIELDS, values, strict=True))
+        if is_attempted:
+            fields["last_attempt_at"] = Subquery(latest_attempt)
+        Delivery.objects.filter(pk__in=pks).update(**fields)
+
+
+def deliveries_record(claim, outcomes):
+    """Store a claim's attempts, release its lease and decide what happens next.
+
+    Writes everything in one transaction. A delivery whose lease has expired
+    meanwhile keeps what the worker now holding it writes; its attempt is
+    stored all the same. An integration whose endpoint answered 410 Gone is
+    disabled at once, and one whose deliveries have all failed for longer
+    than CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS is disabled too. Returns the
+    attempts.
+    """
+    finished_at = timezone.now()
+    # The last outcome of each integration in the claim decides whether it
+    # is failing.
+    last_result = {}
+    gone = set()
+    requeue = []
+    for outcome in outcomes:
+        delivery = outcome.delivery
+        delivery.locked_until = None
+        delivery.lease_id = None
+        delivery.updated_at = finished_at
+        if outcome.is_dropped:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = None
+        elif outcome.is_released:
+            if outcome.retry_at is None:
+                requeue.append(delivery.pk)
+            else:
+                delivery.next_attempt_at = outcome.retry_at
         else:
-            fields["next_attempt_at"] = finished_at + timedelta(seconds=delay)
+            attempt_changes(
+                delivery,
+                outcome.result,
+                attempted_at=outcome.attempt.attempted_at,
+                finished_at=finished_at,
+            )
+            last_result[delivery.integration_id] = outcome.result
+            if outcome.result.status_code == 410:
+                gone.add(delivery.integration_id)
+    attempts = [outcome.attempt for outcome in outcomes if outcome.attempt]
+    succeeded = {pk for pk, result in last_result.items() if result.is_success}
+    failing = set(last_result) - succeeded
+    disable_after = timedelta(seconds=settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS)
 
     with transaction.atomic():
-        # Lock the integration before the delivery, in the order that
-        # delivery_claim and integration_disable use, so they cannot deadlock.
-        integrations = Integration.objects.filter(pk=integration.pk)
-        list(integrations.select_for_update().values_list("pk", flat=True))
-        attempt = DeliveryAttempt.objects.create(
-            delivery=delivery,
-            attempted_at=attempted_at,
-            status_code=result.status_code,
-            duration_ms=result.duration_ms,
-            response_body=result.response_body,
-            error=result.error,
+        # Lock the integrations before the deliveries, in the order that
+        # deliveries_claim and integration_disable use, so they cannot
+        # deadlock.
+        list(
+            Integration.objects.select_for_update()
+            .filter(pk__in=sorted(last_result))
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        updated = Delivery.objects.filter(
-            pk=delivery.pk, locked_until=lease_end
-        ).update(**fields)
-        if result.is_success:
-            integrations.update(last_delivery_at=finished_at, failing_since=None)
-        else:
-            integrations.filter(failing_since__isnull=True).update(
-                failing_since=finished_at
+        DeliveryAttempt.objects.bulk_create(attempts)
+        held = set(
+            Delivery.objects.select_for_update()
+            .filter(lease_id=claim.lease_id)
+            .values_list("pk", flat=True)
+        )
+        deliveries_save(
+            [outcome.delivery for outcome in outcomes if outcome.delivery.pk in held],
+            attempted_pks={attempt.delivery_id for attempt in attempts},
+        )
+        if succeeded:
+            Integration.objects.filter(pk__in=succeeded).update(
+                last_delivery_at=finished_at, failing_since=None
             )
-            failing_too_long = integrations.filter(
-                failing_since__lte=finished_at
-                - timedelta(seconds=settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS)
-            ).exists()
-            if failing_too_long and disable_reason is None:
-                days = settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS / 86400
-                disable_reason = f"Every delivery failed for more than {days:g} days."
+        failing_too_long = set()
+        if failing:
+            Integration.objects.filter(
+                pk__in=failing, failing_since__isnull=True
+            ).update(failing_since=finished_at)
+            failing_too_long = set(
+                Integration.objects.filter(
+                    pk__in=failing, failing_since__lte=finished_at - disable_after
+                ).values_list("pk", flat=True)
+            )
+        if requeue:
+            transaction.on_commit(lambda: delivery_queue(requeue))
 
-    log_delivery_outcome(delivery, attempt_number, result, fields, updated, log_extra)
-    if disable_reason:
-        from integrations.services import integration_disable
+    for outcome in outcomes:
+        log_outcome(outcome, is_held=outcome.delivery.pk in held)
+    from integrations.services import integration_disable
 
-        integration_disable(integration=integration, reason=disable_reason)
-    return attempt
-
-
-def log_delivery_outcome(delivery, attempt_number, result, fields, updated, log_extra):
-    outcome = result.status_code if result.status_code is not None else result.error
-    if not updated:
-        logger.warning(
-            "Delivery %s attempt %s finished after its lease expired (%s); "
-            "another worker may have sent it again",
-            delivery.public_id,
-            attempt_number,
-            outcome,
-            extra=log_extra,
+    days = settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS / 86400
+    integrations = {
+        outcome.delivery.integration_id: outcome.delivery.integration
+        for outcome in outcomes
+    }
+    for integration_pk in sorted(gone | failing_too_long):
+        reason = (
+            "The endpoint answered 410 Gone."
+            if integration_pk in gone
+            else f"Every delivery failed for more than {days:g} days."
         )
-    elif fields.get("status") == DeliveryStatus.SUCCEEDED:
+        integration_disable(integration=integrations[integration_pk], reason=reason)
+    return attempts
+
+
+def log_context(delivery):
+    return {
+        "delivery_id": delivery.public_id,
+        "event_id": delivery.event.public_id,
+        "integration_id": delivery.integration.public_id,
+        "team_id": delivery.integration.team.public_id,
+    }
+
+
+def log_outcome(outcome, *, is_held):
+    delivery = outcome.delivery
+    result = outcome.result
+    if not is_held:
+        logger.warning(
+            "Delivery %s finished after its lease expired (%s); another worker "
+            "may have sent it again",
+            delivery.public_id,
+            "not sent" if result is None else result.status_code or result.error,
+            extra=log_context(delivery),
+        )
+        return
+    if outcome.is_dropped:
+        logger.info(
+            "Delivery %s not sent: integration %s is disabled, inactive or deleted",
+            delivery.public_id,
+            delivery.integration.public_id,
+            extra=log_context(delivery),
+        )
+        return
+    if outcome.is_released:
+        return
+    detail = result.status_code if result.status_code is not None else result.error
+    if delivery.status == DeliveryStatus.SUCCEEDED:
         logger.info(
             "Delivery %s succeeded on attempt %s (%s)",
             delivery.public_id,
-            attempt_number,
-            outcome,
-            extra=log_extra,
+            delivery.attempt_count,
+            detail,
+            extra=log_context(delivery),
         )
-    elif fields.get("status") == DeliveryStatus.FAILED:
+    elif delivery.status == DeliveryStatus.FAILED:
         logger.error(
             "Delivery %s failed for good on attempt %s (%s)",
             delivery.public_id,
-            attempt_number,
-            outcome,
-            extra=log_extra,
+            delivery.attempt_count,
+            detail,
+            extra=log_context(delivery),
         )
     else:
         logger.warning(
             "Delivery %s attempt %s failed (%s); next attempt at %s",
             delivery.public_id,
-            attempt_number,
-            outcome,
-            fields["next_attempt_at"].isoformat(),
-            extra=log_extra,
+            delivery.attempt_count,
+            detail,
+            delivery.next_attempt_at.isoformat(),
+            extra=log_context(delivery),
         )

@@ -116,6 +116,8 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # Set while a worker holds the delivery; an expired lease means the worker died.
     locked_until = models.DateTimeField(null=True, blank=True)
+    # The claim that holds the lease; deliveries leased together share it.
+    lease_id = models.UUIDField(null=True, blank=True, editable=False)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)

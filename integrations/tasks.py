@@ -12,20 +12,27 @@ logger = logging.getLogger(__name__)
 # The hard limit ends the task before its lease expires (see
 # delivery.lease_seconds), so no other worker claims a delivery that a live
 # task is still sending.
-_SEND_BUDGET = settings.CONNECT_WEBHOOK_TIMEOUT * 2
+_SEND_BUDGET = delivery.send_budget_seconds()
 _MARGIN = settings.CONNECT_DELIVERY_LEASE_MARGIN_SECONDS
+_DELIVERY_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "soft_time_limit": _SEND_BUDGET + _MARGIN / 3,
+    "time_limit": _SEND_BUDGET + _MARGIN * 2 / 3,
+}
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    soft_time_limit=_SEND_BUDGET + _MARGIN / 3,
-    time_limit=_SEND_BUDGET + _MARGIN * 2 / 3,
-)
+@shared_task(**_DELIVERY_TASK)
+def deliver_batch(delivery_pks):
+    """Send one attempt of each of the deliveries that are due and not leased."""
+    delivery.deliveries_attempt(delivery_pks)
+
+
+@shared_task(**_DELIVERY_TASK)
 def deliver(delivery_pk):
-    """Send one attempt of a delivery, if it is still due and no live lease holds it."""
-    delivery.attempt_delivery(delivery_pk)
+    """Send one attempt of a delivery; messages queued before batches still name it."""
+    delivery.deliveries_attempt([delivery_pk])
 
 
 @shared_task(ignore_result=True)

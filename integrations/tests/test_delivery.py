@@ -10,6 +10,7 @@ import json
 import random
 import socket
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
@@ -693,7 +694,11 @@ def test_success_clears_failing_since(team, receiver, delivery_settings):
     assert integration.status == IntegrationStatus.ACTIVE
 
 
-# Leases and the concurrency cap
+# Claims, leases and the concurrency cap
+
+
+def claim_pks(claim):
+    return [item.pk for item in claim.deliveries] if claim else []
 
 
 @pytest.mark.django_db
@@ -702,88 +707,236 @@ def test_claim_is_exclusive_until_lease_expires(team, delivery_settings):
     due = make_due_delivery(integration)
     now = timezone.now()
 
-    first = delivery.delivery_claim(due.pk, now=now)
-    second = delivery.delivery_claim(due.pk, now=now)
-    after_expiry = delivery.delivery_claim(
-        due.pk, now=first + timedelta(microseconds=1)
+    first = delivery.deliveries_claim([due.pk], now=now)
+    second = delivery.deliveries_claim([due.pk], now=now)
+    after_expiry = delivery.deliveries_claim(
+        [due.pk], now=first.lease_end + timedelta(microseconds=1)
     )
 
-    assert first == now + timedelta(seconds=delivery.lease_seconds())
+    assert first.lease_end == now + timedelta(seconds=delivery.lease_seconds())
+    assert claim_pks(first) == [due.pk]
     assert second is None
-    assert after_expiry is not None
+    assert claim_pks(after_expiry) == [due.pk]
+    assert after_expiry.lease_id != first.lease_id
 
 
 @pytest.mark.django_db
-def test_claim_ignores_delivery_not_due(team, delivery_settings):
+def test_claim_takes_only_due_unleased_pending_deliveries(team, delivery_settings):
     integration = make_integration(team, url="https://team.example.com/hook")
     due = make_due_delivery(integration)
-    Delivery.objects.filter(pk=due.pk).update(
-        next_attempt_at=timezone.now() + timedelta(minutes=5)
+    later = make_due_delivery(integration)
+    finished = make_due_delivery(integration)
+    leased = make_due_delivery(integration)
+    now = timezone.now()
+    Delivery.objects.filter(pk=later.pk).update(
+        next_attempt_at=now + timedelta(minutes=5)
+    )
+    Delivery.objects.filter(pk=finished.pk).update(status=DeliveryStatus.SUCCEEDED)
+    Delivery.objects.filter(pk=leased.pk).update(
+        locked_until=now + timedelta(minutes=1)
     )
 
-    assert delivery.delivery_claim(due.pk, now=timezone.now()) is None
+    claim = delivery.deliveries_claim(
+        [due.pk, later.pk, finished.pk, leased.pk], now=now
+    )
+
+    assert claim_pks(claim) == [due.pk]
+    assert delivery.deliveries_claim([later.pk, finished.pk], now=now) is None
 
 
 @pytest.mark.django_db
-def test_claim_postpones_delivery_over_concurrency_cap(team, delivery_settings):
+def test_claim_puts_failing_integrations_last(team, delivery_settings):
+    failing = make_integration(
+        team, url="https://team.example.com/failing", failing_since=timezone.now()
+    )
+    healthy = make_integration(team, url="https://team.example.com/healthy")
+    to_failing = make_due_delivery(failing)
+    to_healthy = make_due_delivery(healthy)
+
+    claim = delivery.deliveries_claim(
+        [to_failing.pk, to_healthy.pk], now=timezone.now()
+    )
+
+    assert claim_pks(claim) == [to_healthy.pk, to_failing.pk]
+
+
+@pytest.mark.django_db
+def test_claim_postpones_integration_at_concurrency_cap(team, delivery_settings):
     slow = make_integration(team, url="https://team.example.com/slow")
     other = make_integration(team, url="https://team.example.com/other")
-    event = publish(team)
-    deliveries = [make_due_delivery(slow) for _ in range(3)]
-    other_delivery = Delivery.objects.create(
-        event=event, integration=other, next_attempt_at=timezone.now()
-    )
+    to_slow = [make_due_delivery(slow) for _ in range(5)]
+    to_other = make_due_delivery(other)
     now = timezone.now()
 
-    claims = [delivery.delivery_claim(d.pk, now=now) for d in deliveries]
-    other_claim = delivery.delivery_claim(other_delivery.pk, now=now)
+    # The cap is 2 claims in flight per integration, whatever their size.
+    first = delivery.deliveries_claim([d.pk for d in to_slow[:2]], now=now)
+    second = delivery.deliveries_claim([to_slow[2].pk], now=now)
+    third = delivery.deliveries_claim([to_slow[3].pk, to_other.pk], now=now)
 
-    assert claims[0] is not None
-    assert claims[1] is not None
-    assert claims[2] is None
-    assert other_claim is not None
-    postponed = Delivery.objects.get(pk=deliveries[2].pk)
+    assert claim_pks(first) == [to_slow[0].pk, to_slow[1].pk]
+    assert claim_pks(second) == [to_slow[2].pk]
+    assert claim_pks(third) == [to_other.pk]
+    postponed = Delivery.objects.get(pk=to_slow[3].pk)
     assert postponed.next_attempt_at == now + timedelta(seconds=1)
     assert postponed.attempt_count == 0
     assert postponed.locked_until is None
+    untouched = Delivery.objects.get(pk=to_slow[4].pk)
+    assert untouched.next_attempt_at < now
 
 
-def claim_concurrently(delivery_pks, now):
-    """Claim each delivery from its own thread and connection at the same time."""
-    barrier = threading.Barrier(len(delivery_pks))
-    leases = [None] * len(delivery_pks)
+@pytest.mark.django_db
+def test_attempt_sends_a_claim_in_one_task(team, receiver, delivery_settings):
+    first = make_integration(team, url=receiver.url("/first"))
+    second = make_integration(team, url=receiver.url("/second"))
+    deliveries = [make_due_delivery(first) for _ in range(3)]
+    deliveries.append(make_due_delivery(second))
 
-    def claim(index, delivery_pk):
+    attempts = delivery.deliveries_attempt([d.pk for d in deliveries])
+
+    assert [a.status_code for a in attempts] == [200, 200, 200, 200]
+    received = receiver.received()
+    assert [r.path for r in received] == ["/first"] * 3 + ["/second"]
+    assert [r.headers["webhook-id"] for r in received] == [
+        d.event.public_id for d in deliveries
+    ]
+    for request, sent in zip(received, deliveries, strict=True):
+        assert request.body == bytes(sent.event.body)
+        assert request.verify(PAGE_SECRET)
+    stored = Delivery.objects.filter(pk__in=[d.pk for d in deliveries])
+    assert {d.status for d in stored} == {DeliveryStatus.SUCCEEDED}
+    assert {d.attempt_count for d in stored} == {1}
+    assert {d.lease_id for d in stored} == {None}
+    assert {d.locked_until for d in stored} == {None}
+    for integration in (first, second):
+        integration.refresh_from_db()
+        assert integration.last_delivery_at is not None
+
+
+@pytest.mark.django_db
+def test_attempt_releases_what_the_time_budget_leaves(
+    team, receiver, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    delivery_settings.CONNECT_WEBHOOK_BATCH_SECONDS = 0.2
+    integration = make_integration(team, url=receiver.url())
+    deliveries = [make_due_delivery(integration) for _ in range(3)]
+    receiver.script("/hook", Reply(delay=0.3))
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attempts = delivery.deliveries_attempt([d.pk for d in deliveries])
+
+    assert len(attempts) == 1
+    assert len(receiver.received()) == 1
+    assert queued == [deliveries[1].pk, deliveries[2].pk]
+    for released in deliveries[1:]:
+        released.refresh_from_db()
+        assert released.status == DeliveryStatus.PENDING
+        assert released.attempt_count == 0
+        assert released.locked_until is None
+        assert released.next_attempt_at <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_attempt_after_timeout_skips_that_endpoint_only(
+    team, receiver, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    delivery_settings.CONNECT_WEBHOOK_TIMEOUT = 0.5
+    slow = make_integration(team, url=receiver.url("/slow"))
+    fast = make_integration(team, url=receiver.url("/fast"))
+    to_slow = [make_due_delivery(slow) for _ in range(3)]
+    to_fast = make_due_delivery(fast)
+    receiver.script("/slow", Reply(delay=1.5))
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.extend)
+    started = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attempts = delivery.deliveries_attempt([d.pk for d in [*to_slow, to_fast]])
+
+    assert [a.error or a.status_code for a in attempts] == [
+        "Timed out after 0.5 seconds.",
+        200,
+    ]
+    assert [r.path for r in receiver.received()] == ["/slow", "/fast"]
+    assert queued == []
+    for skipped in to_slow[1:]:
+        skipped.refresh_from_db()
+        assert skipped.attempt_count == 0
+        assert skipped.locked_until is None
+        assert skipped.next_attempt_at >= started + timedelta(seconds=1)
+
+
+@pytest.mark.django_db
+def test_attempt_finished_after_lease_expiry_keeps_new_holder(
+    team, receiver, delivery_settings, caplog
+):
+    integration = make_integration(team, url=receiver.url())
+    due = make_due_delivery(integration)
+    claim = delivery.deliveries_claim([due.pk], now=timezone.now())
+    outcome = delivery.delivery_send(claim.deliveries[0], {})
+    # Meanwhile the lease expired and another worker claimed the delivery.
+    other_lease = timezone.now() + timedelta(minutes=1)
+    Delivery.objects.filter(pk=due.pk).update(
+        lease_id=uuid.uuid4(), locked_until=other_lease
+    )
+
+    attempts = delivery.deliveries_record(claim, [outcome])
+
+    assert [a.status_code for a in attempts] == [200]
+    due.refresh_from_db()
+    assert due.attempt_count == 0
+    assert due.status == DeliveryStatus.PENDING
+    assert due.locked_until == other_lease
+    assert DeliveryAttempt.objects.filter(delivery=due).count() == 1
+    assert delivery_messages(caplog) == [
+        f"Delivery {due.public_id} finished after its lease expired (200); "
+        "another worker may have sent it again"
+    ]
+
+
+def delivery_messages(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == delivery.__name__]
+
+
+def claim_concurrently(delivery_pk_lists, now):
+    """Claim each list of deliveries from its own thread and connection at once."""
+    barrier = threading.Barrier(len(delivery_pk_lists))
+    claims = [None] * len(delivery_pk_lists)
+
+    def claim(index, delivery_pks):
         try:
             barrier.wait()
-            leases[index] = delivery.delivery_claim(delivery_pk, now=now)
+            claims[index] = delivery.deliveries_claim(delivery_pks, now=now)
         finally:
             connections.close_all()
 
     threads = [
-        threading.Thread(target=claim, args=[index, pk])
-        for index, pk in enumerate(delivery_pks)
+        threading.Thread(target=claim, args=[index, pks])
+        for index, pks in enumerate(delivery_pk_lists)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return leases
+    return claims
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_claims_take_one_lease(team, delivery_settings):
+def test_concurrent_claims_take_each_delivery_once(team, delivery_settings):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL for concurrent connections")
+    delivery_settings.CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION = 6
     # Not subscribed to the event, so the fan-out after commit sends nothing.
     integration = make_integration(
         team, url="https://team.example.com/hook", events=["invoice.paid"]
     )
-    due = make_due_delivery(integration, "payment.completed")
+    pks = [make_due_delivery(integration, "payment.completed").pk for _ in range(4)]
 
-    leases = claim_concurrently([due.pk] * 6, timezone.now())
+    claims = claim_concurrently([pks] * 6, timezone.now())
 
-    assert len([lease for lease in leases if lease is not None]) == 1
+    claimed = [pk for claim in claims for pk in claim_pks(claim)]
+    assert sorted(claimed) == sorted(pks)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -796,10 +949,15 @@ def test_concurrent_claims_respect_cap(team, delivery_settings):
     )
     deliveries = [make_due_delivery(integration, "payment.completed") for _ in range(6)]
 
-    leases = claim_concurrently([d.pk for d in deliveries], timezone.now())
+    claims = claim_concurrently(
+        [[d.pk for d in deliveries[i : i + 2]] for i in range(0, 6, 2)],
+        timezone.now(),
+    )
 
-    assert len([lease for lease in leases if lease is not None]) == 2
-    assert Delivery.objects.filter(locked_until__isnull=False).count() == 2
+    assert len([claim for claim in claims if claim is not None]) == 2
+    leased = Delivery.objects.filter(locked_until__isnull=False)
+    assert leased.count() == 4
+    assert len({d.lease_id for d in leased}) == 2
 
 
 # Sweep, manual retry, recovery and retention
@@ -847,12 +1005,12 @@ def test_queue_failure_leaves_delivery_due(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379.")
 
-    monkeypatch.setattr(tasks.deliver, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.deliver_batch, "apply_async", broker_down)
 
     delivery.delivery_queue([due.pk])
 
     assert caplog.messages == [
-        f"Queueing delivery {due.pk} failed, the sweep will queue it: "
+        "Queueing 1 deliveries failed, the sweep will queue them: "
         "Error 111 connecting to 127.0.0.1:6379."
     ]
     due.refresh_from_db()
@@ -885,7 +1043,7 @@ def test_delivery_retry_makes_delivery_due_now(
 def test_delivery_retry_conflicts_while_sending(team, delivery_settings):
     integration = make_integration(team, url="https://team.example.com/hook")
     due = make_due_delivery(integration)
-    delivery.delivery_claim(due.pk, now=timezone.now())
+    delivery.deliveries_claim([due.pk], now=timezone.now())
 
     with pytest.raises(Conflict) as raised:
         delivery.delivery_retry(delivery=due)

@@ -260,6 +260,7 @@ def test_worker_sweep_sends_delivery_without_message(team, receiver, start_worke
 def test_worker_killed_mid_delivery_loses_nothing(team, receiver, start_worker):
     worker_env = {
         "CONNECT_WEBHOOK_TIMEOUT": "2",
+        "CONNECT_WEBHOOK_BATCH_SECONDS": "1",
         "CONNECT_DELIVERY_LEASE_MARGIN_SECONDS": "1",
     }
     first_worker = start_worker(**worker_env)
