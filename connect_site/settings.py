@@ -328,7 +328,7 @@ CONNECT_DELIVERY_LEASE_MARGIN_SECONDS = float(
 )
 # A worker task claims up to this many deliveries and sends them one after
 # another, starting no new send after this many seconds.
-CONNECT_WEBHOOK_BATCH_SIZE = int(os.environ.get("CONNECT_WEBHOOK_BATCH_SIZE", "50"))
+CONNECT_WEBHOOK_BATCH_SIZE = int(os.environ.get("CONNECT_WEBHOOK_BATCH_SIZE", "100"))
 CONNECT_WEBHOOK_BATCH_SECONDS = float(
     os.environ.get("CONNECT_WEBHOOK_BATCH_SECONDS", "5")
 )

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -479,16 +479,49 @@ def integration_can_receive(integration, event_type):
 
 
 @dataclass
+class ClaimedDelivery:
+    """What sending and recording need of one claimed delivery.
+
+    Deliveries of one integration share one Integration instance, loaded
+    with its team.
+    """
+
+    pk: int
+    public_id: str
+    attempt_count: int
+    event_id: str
+    event_type: str
+    body: bytes
+    integration: Integration
+
+
+@dataclass
 class Claim:
     """Deliveries leased together by one task, which sends them one by one.
 
-    ``deliveries`` come with their event and integration (and its team)
-    loaded, in the order they are to be sent.
+    ``deliveries`` are ClaimedDelivery objects in the order they are sent.
     """
 
     lease_id: uuid.UUID
     lease_end: datetime
     deliveries: list
+
+
+# What sending and recording read of an integration and its team. A team
+# row alone has dozens of columns.
+INTEGRATION_FIELDS = [
+    "public_id",
+    "url",
+    "secret_encrypted",
+    "previous_secret_encrypted",
+    "previous_secret_expires_at",
+    "is_active",
+    "status",
+    "deleted_at",
+    "failing_since",
+    "team__public_id",
+    "team__deleted_at",
+]
 
 
 def deliveries_claim(delivery_pks, *, now):
@@ -507,6 +540,7 @@ def deliveries_claim(delivery_pks, *, now):
     candidates = list(claimable.values_list("pk", "integration_id"))
     if not candidates:
         return None
+    candidate_pks = [pk for pk, _integration_pk in candidates]
     integration_pks = sorted({integration_pk for _pk, integration_pk in candidates})
     lease_id = uuid.uuid4()
     lease_end = now + timedelta(seconds=lease_seconds())
@@ -544,17 +578,45 @@ def deliveries_claim(delivery_pks, *, now):
                 cap,
                 extra={"integration_pks": sorted(at_cap)},
             )
-        claimed = claimable.exclude(integration_id__in=at_cap).update(
-            locked_until=lease_end, lease_id=lease_id
+        claimed = (
+            claimable.filter(pk__in=candidate_pks)
+            .exclude(integration_id__in=at_cap)
+            .update(locked_until=lease_end, lease_id=lease_id)
         )
     if not claimed:
         return None
-    deliveries = list(
-        Delivery.objects.filter(lease_id=lease_id)
-        .select_related("event", "integration__team")
-        .defer("event__data")
+    # Plain rows, not model instances: this runs for every delivery sent.
+    rows = (
+        Delivery.objects.filter(pk__in=candidate_pks, lease_id=lease_id)
         .order_by("pk")
+        .values_list(
+            "pk",
+            "public_id",
+            "attempt_count",
+            "event__public_id",
+            "event__type",
+            "event__body",
+            "integration_id",
+        )
     )
+    rows = list(rows)
+    integrations = (
+        Integration.objects.select_related("team")
+        .only(*INTEGRATION_FIELDS)
+        .in_bulk({row[-1] for row in rows})
+    )
+    deliveries = [
+        ClaimedDelivery(
+            pk=pk,
+            public_id=public_id,
+            attempt_count=attempt_count,
+            event_id=event_id,
+            event_type=event_type,
+            body=bytes(body),
+            integration=integrations[integration_pk],
+        )
+        for pk, public_id, attempt_count, event_id, event_type, body, integration_pk in rows
+    ]
     # Integrations that have been failing go last, so that a slow endpoint
     # delays no healthy one of the same claim.
     deliveries.sort(key=lambda item: item.integration.failing_since is not None)
@@ -563,17 +625,19 @@ def deliveries_claim(delivery_pks, *, now):
 
 @dataclass
 class Outcome:
-    """What one task did with one delivery of its claim."""
+    """What one task did with one delivery of its claim.
 
-    delivery: Delivery
-    # The attempt made, or None when nothing was sent.
+    ``changes`` are the fields to write to the delivery besides releasing
+    its lease; the time of an attempt is written from ``attempt``.
+    """
+
+    delivery: ClaimedDelivery
+    changes: dict = field(default_factory=dict)
+    # The attempt made, unsaved, or None when nothing was sent.
     attempt: DeliveryAttempt | None = None
     result: SendResult | None = None
-    # Not sent: the integration cannot receive any more.
-    is_dropped: bool = False
-    # Not sent: the claim ran out of time, or its endpoint just timed out.
-    is_released: bool = False
-    retry_at: datetime | None = None
+    # Not sent because the claim ran out of time: it is queued again at once.
+    requeue: bool = False
 
 
 def deliveries_attempt(delivery_pks):
@@ -592,22 +656,25 @@ def deliveries_attempt(delivery_pks):
         return []
     started = time.monotonic()
     stalled = set()
+    stalled_retry_at = None
     secrets_by_integration = {}
     outcomes = []
     for delivery in claim.deliveries:
         integration = delivery.integration
-        if not integration_can_receive(integration, delivery.event.type):
-            outcomes.append(Outcome(delivery, is_dropped=True))
+        if not integration_can_receive(integration, delivery.event_type):
+            changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
+            outcomes.append(Outcome(delivery, changes=changes))
         elif integration.pk in stalled:
-            backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
-            retry_at = timezone.now() + timedelta(seconds=backoff)
-            outcomes.append(Outcome(delivery, is_released=True, retry_at=retry_at))
+            changes = {"next_attempt_at": stalled_retry_at}
+            outcomes.append(Outcome(delivery, changes=changes))
         elif time.monotonic() - started >= settings.CONNECT_WEBHOOK_BATCH_SECONDS:
-            outcomes.append(Outcome(delivery, is_released=True))
+            outcomes.append(Outcome(delivery, requeue=True))
         else:
             outcome = delivery_send(delivery, secrets_by_integration)
             if outcome.result.is_stalled:
                 stalled.add(integration.pk)
+                backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
+                stalled_retry_at = timezone.now() + timedelta(seconds=backoff)
             outcomes.append(outcome)
     return deliveries_record(claim, outcomes)
 
@@ -623,10 +690,9 @@ def attempt_delivery(delivery_pk):
 
 
 def delivery_send(delivery, secrets_by_integration):
-    """Sign and send one delivery; returns its Outcome with an unsaved attempt."""
+    """Sign and send one ClaimedDelivery; returns its Outcome with an unsaved attempt."""
     integration = delivery.integration
     attempted_at = timezone.now()
-    body = bytes(delivery.event.body)
     try:
         secrets = secrets_by_integration.get(integration.pk)
         if secrets is None:
@@ -642,14 +708,14 @@ def delivery_send(delivery, secrets_by_integration):
         )
     else:
         headers = signing.headers(
-            msg_id=delivery.event.public_id,
+            msg_id=delivery.event_id,
             timestamp=int(attempted_at.timestamp()),
-            body=body,
+            body=delivery.body,
             secrets=secrets,
         )
-        result = send_webhook(url=integration.url, body=body, headers=headers)
+        result = send_webhook(url=integration.url, body=delivery.body, headers=headers)
     attempt = DeliveryAttempt(
-        delivery=delivery,
+        delivery_id=delivery.pk,
         attempted_at=attempted_at,
         status_code=result.status_code,
         duration_ms=result.duration_ms,
@@ -659,22 +725,26 @@ def delivery_send(delivery, secrets_by_integration):
     return Outcome(delivery, attempt=attempt, result=result)
 
 
-def attempt_changes(delivery, result, *, attempted_at, finished_at):
-    """Set the fields of ``delivery`` that one attempt with ``result`` changes.
+def attempt_changes(attempt_count, result, *, finished_at):
+    """Return the delivery fields that an attempt with ``result`` changes.
 
-    2xx succeeds. 410 fails the delivery. A forbidden address or an
-    unreadable secret fails it without retries. Any other failure is retried
-    on the schedule, or fails the delivery once the schedule is exhausted.
+    ``attempt_count`` counts attempts before this one. 2xx succeeds. 410
+    fails the delivery. A forbidden address or an unreadable secret fails
+    it without retries. Any other failure is retried on the schedule, or
+    fails the delivery once the schedule is exhausted.
     """
-    attempt_number = delivery.attempt_count + 1
-    delivery.attempt_count = attempt_number
-    delivery.last_attempt_at = attempted_at
-    delivery.last_status_code = result.status_code
+    attempt_number = attempt_count + 1
+    changes = {
+        "attempt_count": attempt_number,
+        "last_status_code": result.status_code,
+    }
     if result.is_success:
-        delivery.status = DeliveryStatus.SUCCEEDED
-        delivery.succeeded_at = finished_at
-        delivery.next_attempt_at = None
-        return
+        changes.update(
+            status=DeliveryStatus.SUCCEEDED,
+            succeeded_at=finished_at,
+            next_attempt_at=None,
+        )
+        return changes
     delay = None
     if result.status_code != 410 and not result.is_permanent_failure:
         delay = next_retry_delay(
@@ -683,34 +753,20 @@ def attempt_changes(delivery, result, *, attempted_at, finished_at):
             retry_after=result.retry_after,
         )
     if delay is None:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.next_attempt_at = None
+        changes.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
     else:
-        delivery.next_attempt_at = finished_at + timedelta(seconds=delay)
+        changes["next_attempt_at"] = finished_at + timedelta(seconds=delay)
+    return changes
 
 
-# The fields that deliveries_record writes with one UPDATE per set of equal
-# values; the time of the last attempt is read from the attempts instead.
-GROUPED_FIELDS = [
-    "status",
-    "attempt_count",
-    "next_attempt_at",
-    "last_status_code",
-    "succeeded_at",
-    "locked_until",
-    "lease_id",
-    "updated_at",
-]
+def deliveries_save(outcomes, *, finished_at):
+    """Write what a claim changed, one UPDATE per set of equal changes.
 
-
-def deliveries_save(deliveries, *, attempted_pks):
-    """Write what a claim changed in ``deliveries``, one UPDATE per set of equal values.
-
-    The deliveries of a claim mostly end alike (all succeeded, say), so this
-    takes one or two statements where a row-by-row update takes one per
-    delivery. Retries differ in their jittered times and get one each. The
-    last attempt's time, different for every row, comes from the attempts
-    stored just before.
+    Every delivery's lease is released. The deliveries of a claim mostly end
+    alike (all succeeded, say), so this takes one or two statements where a
+    row-by-row update takes one per delivery. Retries differ in their
+    jittered times and get one each. The last attempt's time, different for
+    every row, comes from the attempts stored just before.
     """
     latest_attempt = (
         DeliveryAttempt.objects.filter(delivery=OuterRef("pk"))
@@ -718,11 +774,11 @@ def deliveries_save(deliveries, *, attempted_pks):
         .values("attempted_at")[:1]
     )
     groups = defaultdict(list)
-    for delivery in deliveries:
-        values = tuple(getattr(delivery, name) for name in GROUPED_FIELDS)
-        groups[delivery.pk in attempted_pks, values].append(delivery.pk)
-    for (is_attempted, values), pks in groups.items():
-        fields = dict(zip(GROUPED_FIELDS, values, strict=True))
+    for outcome in outcomes:
+        key = (outcome.attempt is not None, tuple(sorted(outcome.changes.items())))
+        groups[key].append(outcome.delivery.pk)
+    for (is_attempted, changes), pks in groups.items():
+        fields = dict(changes, locked_until=None, lease_id=None, updated_at=finished_at)
         if is_attempted:
             fields["last_attempt_at"] = Subquery(latest_attempt)
         Delivery.objects.filter(pk__in=pks).update(**fields)
@@ -731,11 +787,11 @@ def deliveries_save(deliveries, *, attempted_pks):
 def deliveries_record(claim, outcomes):
     """Store a claim's attempts, release its lease and decide what happens next.
 
-    Writes everything in one transaction. A delivery whose lease has expired
-    meanwhile keeps what the worker now holding it writes; its attempt is
-    stored all the same. An integration whose endpoint answered 410 Gone is
-    disabled at once, and one whose deliveries have all failed for longer
-    than CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS is disabled too. Returns the
+    A delivery whose lease has expired meanwhile keeps what the worker now
+    holding it writes; its attempt is stored all the same. An integration
+    whose endpoint answered 410 Gone is disabled at once, and one whose
+    deliveries have all failed for longer than
+    CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS is disabled too. Returns the
     attempts.
     """
     finished_at = timezone.now()
@@ -743,71 +799,56 @@ def deliveries_record(claim, outcomes):
     # is failing.
     last_result = {}
     gone = set()
-    requeue = []
     for outcome in outcomes:
-        delivery = outcome.delivery
-        delivery.locked_until = None
-        delivery.lease_id = None
-        delivery.updated_at = finished_at
-        if outcome.is_dropped:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_attempt_at = None
-        elif outcome.is_released:
-            if outcome.retry_at is None:
-                requeue.append(delivery.pk)
-            else:
-                delivery.next_attempt_at = outcome.retry_at
-        else:
-            attempt_changes(
-                delivery,
-                outcome.result,
-                attempted_at=outcome.attempt.attempted_at,
-                finished_at=finished_at,
-            )
-            last_result[delivery.integration_id] = outcome.result
-            if outcome.result.status_code == 410:
-                gone.add(delivery.integration_id)
+        if outcome.attempt is None:
+            continue
+        outcome.changes = attempt_changes(
+            outcome.delivery.attempt_count, outcome.result, finished_at=finished_at
+        )
+        integration_pk = outcome.delivery.integration.pk
+        last_result[integration_pk] = outcome.result
+        if outcome.result.status_code == 410:
+            gone.add(integration_pk)
     attempts = [outcome.attempt for outcome in outcomes if outcome.attempt]
+    requeue = [outcome.delivery.pk for outcome in outcomes if outcome.requeue]
     succeeded = {pk for pk, result in last_result.items() if result.is_success}
     failing = set(last_result) - succeeded
     disable_after = timedelta(seconds=settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS)
 
     with transaction.atomic():
-        # Lock the integrations before the deliveries, in the order that
-        # deliveries_claim and integration_disable use, so they cannot
-        # deadlock.
-        list(
-            Integration.objects.select_for_update()
-            .filter(pk__in=sorted(last_result))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        # Only delivery rows are locked here. deliveries_claim and
+        # integration_disable lock an integration and then its deliveries,
+        # so waiting here for an integration would risk a deadlock.
         DeliveryAttempt.objects.bulk_create(attempts)
         held = set(
             Delivery.objects.select_for_update()
+            .filter(pk__in=[outcome.delivery.pk for outcome in outcomes])
             .filter(lease_id=claim.lease_id)
             .values_list("pk", flat=True)
         )
         deliveries_save(
-            [outcome.delivery for outcome in outcomes if outcome.delivery.pk in held],
-            attempted_pks={attempt.delivery_id for attempt in attempts},
+            [outcome for outcome in outcomes if outcome.delivery.pk in held],
+            finished_at=finished_at,
         )
-        if succeeded:
-            Integration.objects.filter(pk__in=succeeded).update(
-                last_delivery_at=finished_at, failing_since=None
-            )
-        failing_too_long = set()
-        if failing:
-            Integration.objects.filter(
-                pk__in=failing, failing_since__isnull=True
-            ).update(failing_since=finished_at)
-            failing_too_long = set(
-                Integration.objects.filter(
-                    pk__in=failing, failing_since__lte=finished_at - disable_after
-                ).values_list("pk", flat=True)
-            )
         if requeue:
             transaction.on_commit(lambda: delivery_queue(requeue))
+
+    # Each statement below commits on its own, so none holds an integration
+    # row while it waits for another.
+    if succeeded:
+        Integration.objects.filter(pk__in=succeeded).update(
+            last_delivery_at=finished_at, failing_since=None
+        )
+    failing_too_long = set()
+    if failing:
+        Integration.objects.filter(pk__in=failing, failing_since__isnull=True).update(
+            failing_since=finished_at
+        )
+        failing_too_long = set(
+            Integration.objects.filter(
+                pk__in=failing, failing_since__lte=finished_at - disable_after
+            ).values_list("pk", flat=True)
+        )
 
     for outcome in outcomes:
         log_outcome(outcome, is_held=outcome.delivery.pk in held)
@@ -815,7 +856,7 @@ def deliveries_record(claim, outcomes):
 
     days = settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS / 86400
     integrations = {
-        outcome.delivery.integration_id: outcome.delivery.integration
+        outcome.delivery.integration.pk: outcome.delivery.integration
         for outcome in outcomes
     }
     for integration_pk in sorted(gone | failing_too_long):
@@ -831,7 +872,7 @@ def deliveries_record(claim, outcomes):
 def log_context(delivery):
     return {
         "delivery_id": delivery.public_id,
-        "event_id": delivery.event.public_id,
+        "event_id": delivery.event_id,
         "integration_id": delivery.integration.public_id,
         "team_id": delivery.integration.team.public_id,
     }
@@ -849,30 +890,31 @@ def log_outcome(outcome, *, is_held):
             extra=log_context(delivery),
         )
         return
-    if outcome.is_dropped:
-        logger.info(
-            "Delivery %s not sent: integration %s is disabled, inactive or deleted",
-            delivery.public_id,
-            delivery.integration.public_id,
-            extra=log_context(delivery),
-        )
-        return
-    if outcome.is_released:
+    if result is None:
+        if outcome.changes.get("status") == DeliveryStatus.FAILED:
+            logger.info(
+                "Delivery %s not sent: integration %s is disabled, inactive or deleted",
+                delivery.public_id,
+                delivery.integration.public_id,
+                extra=log_context(delivery),
+            )
         return
     detail = result.status_code if result.status_code is not None else result.error
-    if delivery.status == DeliveryStatus.SUCCEEDED:
+    status = outcome.changes.get("status")
+    attempt_number = outcome.changes["attempt_count"]
+    if status == DeliveryStatus.SUCCEEDED:
         logger.info(
             "Delivery %s succeeded on attempt %s (%s)",
             delivery.public_id,
-            delivery.attempt_count,
+            attempt_number,
             detail,
             extra=log_context(delivery),
         )
-    elif delivery.status == DeliveryStatus.FAILED:
+    elif status == DeliveryStatus.FAILED:
         logger.error(
             "Delivery %s failed for good on attempt %s (%s)",
             delivery.public_id,
-            delivery.attempt_count,
+            attempt_number,
             detail,
             extra=log_context(delivery),
         )
@@ -880,8 +922,8 @@ def log_outcome(outcome, *, is_held):
         logger.warning(
             "Delivery %s attempt %s failed (%s); next attempt at %s",
             delivery.public_id,
-            delivery.attempt_count,
+            attempt_number,
             detail,
-            delivery.next_attempt_at.isoformat(),
+            outcome.changes["next_attempt_at"].isoformat(),
             extra=log_context(delivery),
         )

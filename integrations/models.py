@@ -97,16 +97,25 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """One event on its way to one integration; the database is the source of truth."""
+    """One event on its way to one integration; the database is the source of truth.
 
-    public_id = models.CharField(
-        max_length=40, unique=True, default=new_delivery_id, editable=False
-    )
+    Every attempt rewrites its row twice (claim and outcome), and each such
+    update writes to every index whose columns it changes or whose
+    condition the row meets. So this table has no index that another one
+    covers: the foreign keys are served by the composite indexes below,
+    and public_id is unique through a constraint, which, unlike
+    ``unique=True``, adds no second index for LIKE lookups on PostgreSQL.
+    """
+
+    public_id = models.CharField(max_length=40, default=new_delivery_id, editable=False)
     event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="deliveries"
+        Event, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     integration = models.ForeignKey(
-        Integration, on_delete=models.CASCADE, related_name="deliveries"
+        Integration,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
     )
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -132,9 +141,18 @@ class Delivery(models.Model):
                 fields=["event", "integration"],
                 name="one_delivery_per_event_per_integration",
             ),
+            models.UniqueConstraint(
+                fields=["public_id"], name="delivery_public_id_unique"
+            ),
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            # The sweep looks for due pending deliveries; finished ones,
+            # nearly all rows, stay out of this index.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="delivery_pending_due",
+            ),
             models.Index(
                 fields=["integration", "-created_at", "-id"],
                 name="delivery_integration_newest",

@@ -9,6 +9,7 @@ checked address itself, so nothing is resolved twice.
 """
 
 import functools
+import http.cookiejar
 import ipaddress
 import logging
 import re
@@ -360,4 +361,16 @@ def guarded_client(timeout, *, verify=True, backend=None):
         follow_redirects=False,
         timeout=timeout,
         trust_env=False,
+        cookies=cookie_jar_refusing_all(),
+    )
+
+
+def cookie_jar_refusing_all():
+    """Return a cookie jar that stores nothing.
+
+    One client sends the deliveries of many teams, so a cookie that one
+    receiver sets must never reach another team's endpoint on the same host.
+    """
+    return http.cookiejar.CookieJar(
+        policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
     )

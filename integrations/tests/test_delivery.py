@@ -813,6 +813,24 @@ def test_attempt_sends_a_claim_in_one_task(team, receiver, delivery_settings):
 
 
 @pytest.mark.django_db
+def test_attempt_keeps_no_cookie_between_deliveries(team, receiver, delivery_settings):
+    other_team = TeamFactory(owner=team.memberships.first().user)
+    setting_cookie = make_integration(team, url=receiver.url("/sets-cookie"))
+    other = make_integration(other_team, url=receiver.url("/other"))
+    receiver.script(
+        "/sets-cookie", Reply(headers={"Set-Cookie": "session=team-one; Path=/"})
+    )
+    first = make_due_delivery(setting_cookie)
+    second = make_due_delivery(other)
+
+    delivery.deliveries_attempt([first.pk])
+    delivery.deliveries_attempt([second.pk])
+
+    assert [r.path for r in receiver.received()] == ["/sets-cookie", "/other"]
+    assert "cookie" not in {name.lower() for name in receiver.received()[1].headers}
+
+
+@pytest.mark.django_db
 def test_attempt_releases_what_the_time_budget_leaves(
     team, receiver, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
 ):
