@@ -322,7 +322,7 @@ CONNECT_DELIVERY_SWEEP_SECONDS = float(
 CONNECT_DELIVERY_RETENTION_DAYS = int(
     os.environ.get("CONNECT_DELIVERY_RETENTION_DAYS", "90")
 )
-# Seconds a delivery's lease outlasts its HTTP budget (twice the timeout).
+# Seconds a claim's lease outlasts its task's budget (see delivery.lease_seconds).
 CONNECT_DELIVERY_LEASE_MARGIN_SECONDS = float(
     os.environ.get("CONNECT_DELIVERY_LEASE_MARGIN_SECONDS", "30")
 )

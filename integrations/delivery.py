@@ -1,10 +1,12 @@
 """Webhook delivery: fan events out, send each delivery, schedule its retries.
 
 The database is the source of truth and Celery messages are only hints. A
-worker claims a delivery with a lease (``locked_until``) through one
-conditional UPDATE, so two workers never send the same attempt at once. When
-a worker dies, ``deliveries_requeue_due`` queues its delivery again once the
-lease has expired.
+worker task claims a batch of due deliveries with a lease (``lease_id`` and
+``locked_until``) through one conditional UPDATE, so two workers never send
+the same attempt at once. It sends them one after another and records every
+outcome in one transaction. When a worker dies, ``deliveries_requeue_due``
+queues its deliveries again once the lease has expired, so a receiver may
+get a delivery twice but never misses one.
 """
 
 import email.utils
@@ -221,10 +223,11 @@ def deliveries_requeue_due(*, limit=SWEEP_BATCH_SIZE):
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         .order_by("next_attempt_at")
-        .values_list("pk", "next_attempt_at", "locked_until")[:limit]
+        .values_list("pk", "integration_id", "next_attempt_at", "locked_until")[:limit]
     )
     queued = []
-    for delivery_pk, next_attempt_at, locked_until in due_pks:
+    by_integration = defaultdict(list)
+    for delivery_pk, integration_pk, next_attempt_at, locked_until in due_pks:
         # cache.add is atomic: only the first sweep within the quiet period
         # queues this attempt, and later sweeps skip it. A postponed or
         # retried delivery has a new next_attempt_at, and one whose worker
@@ -236,7 +239,11 @@ def deliveries_requeue_due(*, limit=SWEEP_BATCH_SIZE):
         )
         if cache.add(key, 1, timeout=REQUEUE_QUIET_SECONDS):
             queued.append(delivery_pk)
-    delivery_queue(queued)
+            by_integration[integration_pk].append(delivery_pk)
+    # One batch holds one integration's deliveries, so an endpoint that has
+    # started to hang delays no other team's retries.
+    for delivery_pks in by_integration.values():
+        delivery_queue(delivery_pks)
     if queued:
         logger.info("Sweep queued %s due deliveries", len(queued))
     return queued

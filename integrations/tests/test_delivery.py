@@ -1014,6 +1014,22 @@ def test_sweep_requeues_due_unleased_deliveries_once(
 
 
 @pytest.mark.django_db
+def test_sweep_queues_each_integration_in_its_own_batches(
+    team, delivery_settings, monkeypatch
+):
+    first = make_integration(team, url="https://team.example.com/first")
+    second = make_integration(team, url="https://team.example.com/second")
+    due = [make_due_delivery(first), make_due_delivery(second)]
+    due.append(make_due_delivery(first))
+    batches = []
+    monkeypatch.setattr(delivery, "delivery_queue", batches.append)
+
+    delivery.deliveries_requeue_due()
+
+    assert sorted(batches) == sorted([[due[0].pk, due[2].pk], [due[1].pk]])
+
+
+@pytest.mark.django_db
 def test_queue_failure_leaves_delivery_due(
     team, delivery_settings, monkeypatch, caplog
 ):
