@@ -28,8 +28,9 @@ from bench import seed, server
 logger = logging.getLogger(__name__)
 
 # The worker runs the threads pool with as many threads as an integration may
-# have deliveries in flight (CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION,
-# default 4), so no delivery of the one-integration backlog is postponed.
+# have claims in flight (CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION, default
+# 4), so no batch of the one-integration backlog is postponed. Each thread
+# sends one request at a time, as each thread of the ceiling does.
 WORKER_POOL = "threads"
 WORKER_CONCURRENCY = 4
 LATENCY_EVENTS = 40
@@ -261,8 +262,12 @@ def engine_available():
         from integrations import delivery, signing, tasks  # noqa: F401
     except ImportError as error:
         return str(error)
-    if not hasattr(delivery, "attempt_delivery") or not hasattr(tasks, "deliver"):
-        return "integrations.delivery has no attempt_delivery or tasks no deliver"
+    if not hasattr(delivery, "deliveries_attempt") or not hasattr(
+        tasks, "deliver_batch"
+    ):
+        return (
+            "integrations.delivery has no deliveries_attempt or tasks no deliver_batch"
+        )
     return None
 
 

@@ -263,7 +263,9 @@ def deliveries_prune(*, now=None):
             Delivery.objects.filter(
                 created_at__lt=cutoff,
                 status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED],
-            ).values_list("pk", flat=True)[:PRUNE_BATCH_SIZE]
+            )
+            .order_by()
+            .values_list("pk", flat=True)[:PRUNE_BATCH_SIZE]
         )
         if not batch:
             break
@@ -339,8 +341,8 @@ def send_budget_seconds():
     """Return the longest one claim's task may take.
 
     It stops starting sends after CONNECT_WEBHOOK_BATCH_SECONDS, and the send
-    under way then may take twice the timeout: one to connect and one to
-    read the response.
+    under way then ends within the timeout. The second timeout leaves room
+    for resolving the host name, which has no timeout of its own.
     """
     return settings.CONNECT_WEBHOOK_BATCH_SECONDS + settings.CONNECT_WEBHOOK_TIMEOUT * 2
 
@@ -434,6 +436,7 @@ def send_webhook(*, url, body, headers):
     timeout = settings.CONNECT_WEBHOOK_TIMEOUT
     started = time.monotonic()
     result = SendResult()
+    deadline = ssrf.request_deadline.set(started + timeout)
     try:
         with webhook_client().stream(
             "POST", url, content=body, headers=headers, timeout=timeout
@@ -450,9 +453,11 @@ def send_webhook(*, url, body, headers):
         if result.status_code is None:
             result.error = describe_error(exc, url)
         else:
-            result.error = "Reading the response body failed: " + describe_error(
-                exc, url
-            )
+            result.error = (
+                "Reading the response body failed: " + describe_error(exc, url)
+            )[:ERROR_LIMIT]
+    finally:
+        ssrf.request_deadline.reset(deadline)
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
 
@@ -585,16 +590,24 @@ def deliveries_claim(delivery_pks, *, now):
                 cap,
                 extra={"integration_pks": sorted(at_cap)},
             )
-        claimed = (
+        # Lock the rows in primary key order, as deliveries_record and
+        # integration_disable do, and leave those that another transaction
+        # holds to it.
+        claimable_pks = list(
             claimable.filter(pk__in=candidate_pks)
             .exclude(integration_id__in=at_cap)
-            .update(locked_until=lease_end, lease_id=lease_id)
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        claimed = Delivery.objects.filter(pk__in=claimable_pks).update(
+            locked_until=lease_end, lease_id=lease_id
         )
     if not claimed:
         return None
     # Plain rows, not model instances: this runs for every delivery sent.
     rows = (
-        Delivery.objects.filter(pk__in=candidate_pks, lease_id=lease_id)
+        Delivery.objects.filter(pk__in=claimable_pks)
         .order_by("pk")
         .values_list(
             "pk",
@@ -664,11 +677,15 @@ def deliveries_attempt(delivery_pks):
     started = time.monotonic()
     stalled = set()
     stalled_retry_at = None
+    # Integrations whose endpoint answered 410 Gone; they are disabled next.
+    gone = set()
     secrets_by_integration = {}
     outcomes = []
     for delivery in claim.deliveries:
         integration = delivery.integration
-        if not integration_can_receive(integration, delivery.event_type):
+        if integration.pk in gone or not integration_can_receive(
+            integration, delivery.event_type
+        ):
             changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
             outcomes.append(Outcome(delivery, changes=changes))
         elif integration.pk in stalled:
@@ -678,7 +695,9 @@ def deliveries_attempt(delivery_pks):
             outcomes.append(Outcome(delivery, requeue=True))
         else:
             outcome = delivery_send(delivery, secrets_by_integration)
-            if outcome.result.is_stalled:
+            if outcome.result.status_code == 410:
+                gone.add(integration.pk)
+            elif outcome.result.is_stalled:
                 stalled.add(integration.pk)
                 backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
                 stalled_retry_at = timezone.now() + timedelta(seconds=backoff)
@@ -823,14 +842,16 @@ def deliveries_record(claim, outcomes):
     disable_after = timedelta(seconds=settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS)
 
     with transaction.atomic():
-        # Only delivery rows are locked here. deliveries_claim and
-        # integration_disable lock an integration and then its deliveries,
-        # so waiting here for an integration would risk a deadlock.
+        # Only delivery rows are locked here, in primary key order as
+        # everywhere else. deliveries_claim and integration_disable lock an
+        # integration and then its deliveries, so waiting here for an
+        # integration would risk a deadlock.
         DeliveryAttempt.objects.bulk_create(attempts)
         held = set(
             Delivery.objects.select_for_update()
             .filter(pk__in=[outcome.delivery.pk for outcome in outcomes])
             .filter(lease_id=claim.lease_id)
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
         deliveries_save(

@@ -200,8 +200,18 @@ def integration_update(*, actor, integration, data):
 
 
 def _stop_pending(deliveries):
-    """Fail pending deliveries so that no worker or sweep sends them any more."""
-    return deliveries.filter(status=DeliveryStatus.PENDING).update(
+    """Fail pending deliveries so that no worker or sweep sends them any more.
+
+    The rows are locked in primary key order first, the order in which the
+    delivery engine locks them, so the two cannot deadlock.
+    """
+    pending = deliveries.filter(status=DeliveryStatus.PENDING)
+    pks = list(
+        pending.select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return Delivery.objects.filter(pk__in=pks).update(
         status=DeliveryStatus.FAILED,
         next_attempt_at=None,
         updated_at=timezone.now(),

@@ -8,12 +8,14 @@ the host again when it connects, checks every address and connects to the
 checked address itself, so nothing is resolved twice.
 """
 
+import contextvars
 import functools
 import http.cookiejar
 import ipaddress
 import logging
 import re
 import socket
+import time
 from urllib.parse import urlsplit
 
 import httpcore
@@ -269,6 +271,52 @@ def validate_webhook_url(url):
     return url
 
 
+# The monotonic time by which the webhook request under way must end. httpx
+# applies its timeout to each read, so without this a receiver that sends a
+# byte now and then could hold a request, and its worker, for ever.
+request_deadline = contextvars.ContextVar("webhook_request_deadline", default=None)
+
+
+def _time_left(timeout):
+    """Return ``timeout`` cut to what remains before the request's deadline."""
+    deadline = request_deadline.get()
+    if deadline is None:
+        return timeout
+    left = max(0.0, deadline - time.monotonic())
+    return left if timeout is None else min(timeout, left)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every read and write ends by the request's deadline."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def read(self, max_bytes, timeout=None):
+        timeout = _time_left(timeout)
+        if timeout == 0:
+            raise httpcore.ReadTimeout("The request's time is up.")
+        return self._stream.read(max_bytes, timeout)
+
+    def write(self, buffer, timeout=None):
+        timeout = _time_left(timeout)
+        if timeout == 0:
+            raise httpcore.WriteTimeout("The request's time is up.")
+        self._stream.write(buffer, timeout)
+
+    def close(self):
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        stream = self._stream.start_tls(
+            ssl_context, server_hostname=server_hostname, timeout=_time_left(timeout)
+        )
+        return DeadlineStream(stream)
+
+    def get_extra_info(self, info):
+        return self._stream.get_extra_info(info)
+
+
 class GuardedBackend(httpcore.NetworkBackend):
     """Resolve each host, reject forbidden addresses, connect to a checked one.
 
@@ -303,13 +351,14 @@ class GuardedBackend(httpcore.NetworkBackend):
         last_error = None
         for address in addresses:
             try:
-                return self._backend.connect_tcp(
+                stream = self._backend.connect_tcp(
                     str(address),
                     port,
-                    timeout=timeout,
+                    timeout=_time_left(timeout),
                     local_address=local_address,
                     socket_options=socket_options,
                 )
+                return DeadlineStream(stream)
             except httpcore.ConnectError as exc:
                 last_error = exc
         raise last_error

@@ -11,6 +11,7 @@ import random
 import socket
 import threading
 import uuid
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 
@@ -533,6 +534,97 @@ def test_attempt_410_disables_integration(team, receiver, delivery_settings):
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.DISABLED
     assert integration.disabled_reason == "The endpoint answered 410 Gone."
+
+
+@pytest.mark.django_db
+def test_attempt_410_sends_nothing_more_to_that_endpoint(
+    team, receiver, delivery_settings
+):
+    gone = make_integration(team, url=receiver.url("/gone"))
+    other = make_integration(team, url=receiver.url("/other"))
+    to_gone = [make_due_delivery(gone) for _ in range(3)]
+    to_other = make_due_delivery(other)
+    receiver.script("/gone", *[Reply(status=410) for _ in range(3)])
+
+    delivery.deliveries_attempt([d.pk for d in [*to_gone, to_other]])
+
+    assert [r.path for r in receiver.received()] == ["/gone", "/other"]
+    statuses = Delivery.objects.filter(integration=gone).values_list(
+        "status", "attempt_count"
+    )
+    assert sorted(statuses) == [(DeliveryStatus.FAILED, 0)] * 2 + [
+        (DeliveryStatus.FAILED, 1)
+    ]
+
+
+@contextmanager
+def raw_http_server(respond):
+    """Serve each connection on 127.0.0.1 with ``respond(socket)``, for broken replies."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _address = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                with suppress(OSError):
+                    respond(conn, stop)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+@pytest.mark.django_db
+def test_attempt_ends_at_timeout_however_slowly_headers_arrive(team, delivery_settings):
+    delivery_settings.CONNECT_WEBHOOK_TIMEOUT = 1
+
+    def drip_headers(conn, stop):
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(40):
+            if stop.wait(0.1):
+                return
+            conn.sendall(b"X")
+
+    with raw_http_server(drip_headers) as url:
+        integration = make_integration(team, url=url)
+        due = make_due_delivery(integration)
+
+        attempt = delivery.attempt_delivery(due.pk)
+
+    assert attempt.error == "Timed out after 1 seconds."
+    assert 900 <= attempt.duration_ms < 1500
+
+
+@pytest.mark.django_db
+def test_attempt_keeps_long_body_error_within_its_column(team, delivery_settings):
+    def bad_chunk(conn, stop):
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + b"Z" * 600
+            + b"\r\n"
+        )
+
+    with raw_http_server(bad_chunk) as url:
+        integration = make_integration(team, url=url)
+        due = make_due_delivery(integration)
+
+        attempt = delivery.attempt_delivery(due.pk)
+
+    stored = DeliveryAttempt.objects.get(pk=attempt.pk)
+    assert stored.status_code == 200
+    assert stored.error.startswith("Reading the response body failed: ")
+    assert len(stored.error) == delivery.ERROR_LIMIT
 
 
 @pytest.mark.django_db
