@@ -332,6 +332,11 @@ CONNECT_WEBHOOK_BATCH_SIZE = int(os.environ.get("CONNECT_WEBHOOK_BATCH_SIZE", "1
 CONNECT_WEBHOOK_BATCH_SECONDS = float(
     os.environ.get("CONNECT_WEBHOOK_BATCH_SECONDS", "5")
 )
+# A send slower than this hands the rest of its batch to other workers, so
+# that a slow endpoint delays no other endpoint's deliveries.
+CONNECT_WEBHOOK_HAND_OVER_SECONDS = float(
+    os.environ.get("CONNECT_WEBHOOK_HAND_OVER_SECONDS", "0.5")
+)
 # Claims of one integration in flight at once, and how many seconds a
 # delivery over that cap waits before it is tried again.
 CONNECT_WEBHOOK_CONCURRENCY_PER_INTEGRATION = int(

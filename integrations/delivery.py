@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -667,13 +667,19 @@ def deliveries_attempt(delivery_pks):
     attempt's whole-second timestamp. Deliveries are sent one after another
     until CONNECT_WEBHOOK_BATCH_SECONDS have passed; the rest are released
     and queued again, so one task never holds a worker thread for long.
-    After a timeout or a connection failure, the other deliveries of that
-    endpoint in the claim are pushed back instead of waiting for it in turn.
+    When one send takes longer than CONNECT_WEBHOOK_HAND_OVER_SECONDS, the
+    watchdog hands the rest of the claim to other workers (see
+    claim_hand_over). After a connection failure, the other deliveries of
+    that endpoint in the claim are pushed back instead of failing in turn.
     Returns the DeliveryAttempts made.
     """
     claim = deliveries_claim(delivery_pks, now=timezone.now())
     if claim is None:
         return []
+    progress = ClaimProgress(claim)
+    if hand_over_enabled():
+        watchdog_start()
+        claims_in_progress.add(progress)
     started = time.monotonic()
     stalled = set()
     stalled_retry_at = None
@@ -681,28 +687,155 @@ def deliveries_attempt(delivery_pks):
     gone = set()
     secrets_by_integration = {}
     outcomes = []
-    for delivery in claim.deliveries:
-        integration = delivery.integration
-        if integration.pk in gone or not integration_can_receive(
-            integration, delivery.event_type
-        ):
-            changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
-            outcomes.append(Outcome(delivery, changes=changes))
-        elif integration.pk in stalled:
-            changes = {"next_attempt_at": stalled_retry_at}
-            outcomes.append(Outcome(delivery, changes=changes))
-        elif time.monotonic() - started >= settings.CONNECT_WEBHOOK_BATCH_SECONDS:
-            outcomes.append(Outcome(delivery, requeue=True))
-        else:
-            outcome = delivery_send(delivery, secrets_by_integration)
-            if outcome.result.status_code == 410:
-                gone.add(integration.pk)
-            elif outcome.result.is_stalled:
-                stalled.add(integration.pk)
-                backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
-                stalled_retry_at = timezone.now() + timedelta(seconds=backoff)
-            outcomes.append(outcome)
+    try:
+        for index, delivery in enumerate(claim.deliveries):
+            integration = delivery.integration
+            with progress.lock:
+                if progress.is_handed_over:
+                    break
+                progress.next_index = index + 1
+            if integration.pk in gone or not integration_can_receive(
+                integration, delivery.event_type
+            ):
+                changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
+                outcomes.append(Outcome(delivery, changes=changes))
+            elif integration.pk in stalled:
+                changes = {"next_attempt_at": stalled_retry_at}
+                outcomes.append(Outcome(delivery, changes=changes))
+            elif time.monotonic() - started >= settings.CONNECT_WEBHOOK_BATCH_SECONDS:
+                outcomes.append(Outcome(delivery, requeue=True))
+            else:
+                with progress.lock:
+                    progress.sending = delivery
+                    progress.sending_since = time.monotonic()
+                outcome = delivery_send(delivery, secrets_by_integration)
+                with progress.lock:
+                    progress.sending = None
+                if outcome.result.status_code == 410:
+                    gone.add(integration.pk)
+                elif outcome.result.is_stalled:
+                    stalled.add(integration.pk)
+                    backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
+                    stalled_retry_at = timezone.now() + timedelta(seconds=backoff)
+                outcomes.append(outcome)
+    finally:
+        claims_in_progress.discard(progress)
     return deliveries_record(claim, outcomes)
+
+
+# Handing over the rest of a claim
+
+
+class ClaimProgress:
+    """How far a task has got through its claim, shared with the watchdog.
+
+    ``lock`` guards the other attributes. Once ``is_handed_over`` is set,
+    the deliveries from ``next_index`` on belong to other workers.
+    """
+
+    def __init__(self, claim):
+        self.claim = claim
+        self.lock = threading.Lock()
+        self.next_index = 0
+        self.sending = None
+        self.sending_since = None
+        self.is_handed_over = False
+
+
+# The claims that this process's tasks are sending now.
+claims_in_progress = set()
+WATCHDOG_INTERVAL_SECONDS = 0.1
+_watchdog = None
+_watchdog_lock = threading.Lock()
+
+
+def hand_over_enabled():
+    """Return whether other workers could take a claim's rest.
+
+    Tasks that run in the caller's thread (no REDIS_URL) have none.
+    """
+    from connect_site.celery import app
+
+    return not app.conf.task_always_eager
+
+
+def watchdog_start():
+    """Start this process's watchdog thread, unless it runs already."""
+    global _watchdog
+    with _watchdog_lock:
+        if _watchdog is None or not _watchdog.is_alive():
+            _watchdog = threading.Thread(
+                target=watchdog_run, name="delivery-watchdog", daemon=True
+            )
+            _watchdog.start()
+
+
+def watchdog_run():
+    """Hand over the rest of every claim whose current send takes too long."""
+    while True:
+        time.sleep(WATCHDOG_INTERVAL_SECONDS)
+        for progress in list(claims_in_progress):
+            try:
+                claim_hand_over(progress)
+            except Exception:
+                logger.exception("The delivery watchdog could not hand over a claim")
+            finally:
+                # Hand-overs are rare, so this thread keeps no database
+                # connection open between them.
+                connection.close()
+
+
+def claim_hand_over(progress, *, now=None):
+    """Give the unsent rest of a claim to other workers if its send is slow.
+
+    A send slower than CONNECT_WEBHOOK_HAND_OVER_SECONDS would make every
+    delivery after it in the claim wait, endpoints other than the slow one
+    included. Their leases are released and they are queued again; those
+    to the slow endpoint itself are pushed back by
+    CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS. Returns the primary keys
+    queued again.
+    """
+    now = time.monotonic() if now is None else now
+    with progress.lock:
+        if (
+            progress.is_handed_over
+            or progress.sending is None
+            or now - progress.sending_since < settings.CONNECT_WEBHOOK_HAND_OVER_SECONDS
+        ):
+            return []
+        rest = progress.claim.deliveries[progress.next_index :]
+        progress.is_handed_over = True
+        slow = progress.sending
+    if not rest:
+        return []
+    slow_pks = [d.pk for d in rest if d.integration.pk == slow.integration.pk]
+    other_pks = [d.pk for d in rest if d.integration.pk != slow.integration.pk]
+    backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
+    held = Delivery.objects.filter(lease_id=progress.claim.lease_id)
+    with transaction.atomic():
+        list(
+            held.filter(pk__in=slow_pks + other_pks)
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        held.filter(pk__in=slow_pks).update(
+            locked_until=None,
+            lease_id=None,
+            next_attempt_at=timezone.now() + timedelta(seconds=backoff),
+        )
+        held.filter(pk__in=other_pks).update(locked_until=None, lease_id=None)
+        transaction.on_commit(lambda: delivery_queue(other_pks))
+    logger.info(
+        "Handed over %s deliveries: delivery %s to integration %s is taking "
+        "longer than %g seconds",
+        len(rest),
+        slow.public_id,
+        slow.integration.public_id,
+        settings.CONNECT_WEBHOOK_HAND_OVER_SECONDS,
+        extra=log_context(slow),
+    )
+    return other_pks
 
 
 def attempt_delivery(delivery_pk):

@@ -1005,6 +1005,66 @@ def test_attempt_finished_after_lease_expiry_keeps_new_holder(
     ]
 
 
+@pytest.mark.django_db
+def test_hand_over_releases_rest_of_claim_behind_slow_send(team, delivery_settings):
+    slow = make_integration(team, url="https://team.example.com/slow")
+    fast = make_integration(team, url="https://team.example.com/fast")
+    sending, behind = make_due_delivery(slow), make_due_delivery(slow)
+    to_fast = make_due_delivery(fast)
+    claim = delivery.deliveries_claim(
+        [sending.pk, behind.pk, to_fast.pk], now=timezone.now()
+    )
+    progress = delivery.ClaimProgress(claim)
+    progress.next_index = 1
+    progress.sending = claim.deliveries[0]
+    progress.sending_since = 100.0
+    before = timezone.now()
+
+    too_soon = delivery.claim_hand_over(progress, now=100.4)
+    handed = delivery.claim_hand_over(progress, now=100.6)
+
+    assert too_soon == []
+    assert handed == [to_fast.pk]
+    assert progress.is_handed_over
+    sending.refresh_from_db()
+    assert sending.lease_id == claim.lease_id
+    behind.refresh_from_db()
+    assert behind.lease_id is None
+    assert behind.next_attempt_at >= before + timedelta(seconds=1)
+    to_fast.refresh_from_db()
+    assert to_fast.lease_id is None
+    assert to_fast.locked_until is None
+    assert to_fast.next_attempt_at <= before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attempt_hands_over_while_slow_endpoint_answers(
+    team, receiver, delivery_settings, monkeypatch
+):
+    delivery_settings.CONNECT_WEBHOOK_HAND_OVER_SECONDS = 0.2
+    # Not subscribed to the events, so the fan-out after commit sends nothing.
+    slow = make_integration(team, url=receiver.url("/slow"), events=["invoice.paid"])
+    fast = make_integration(team, url=receiver.url("/fast"), events=["invoice.paid"])
+    to_slow = make_due_delivery(slow)
+    to_fast = make_due_delivery(fast)
+    receiver.script("/slow", Reply(delay=1.0))
+    monkeypatch.setattr(delivery, "hand_over_enabled", lambda: True)
+    queued = []
+    monkeypatch.setattr(delivery, "delivery_queue", queued.append)
+
+    attempts = delivery.deliveries_attempt([to_slow.pk, to_fast.pk])
+
+    assert [a.status_code for a in attempts] == [200]
+    assert [r.path for r in receiver.received()] == ["/slow"]
+    assert queued == [[to_fast.pk]]
+    to_slow.refresh_from_db()
+    assert to_slow.status == DeliveryStatus.SUCCEEDED
+    to_fast.refresh_from_db()
+    assert to_fast.status == DeliveryStatus.PENDING
+    assert to_fast.attempt_count == 0
+    assert to_fast.lease_id is None
+
+
 def delivery_messages(caplog):
     return [r.getMessage() for r in caplog.records if r.name == delivery.__name__]
 

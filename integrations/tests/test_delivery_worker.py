@@ -307,3 +307,25 @@ def test_worker_slow_integration_does_not_delay_others(team, receiver, start_wor
     [fast] = receiver.wait_for(1, path="/fast", timeout=10)
     assert fast.received_at - published_at < 1.0
     assert len(receiver.received("/slow")) == 1
+
+
+def test_worker_slow_endpoint_does_not_delay_same_event(team, receiver, start_worker):
+    start_worker(CONNECT_WEBHOOK_TIMEOUT="5")
+    make_integration(team, url=receiver.url("/slow"), secret=PAGE_SECRET)
+    # A batch sends to failing integrations last, so the slow endpoint's
+    # delivery goes first and the fast one waits behind it.
+    make_integration(
+        team,
+        url=receiver.url("/fast"),
+        secret=PAGE_SECRET,
+        failing_since=timezone.now(),
+    )
+    receiver.script("/slow", Reply(delay=3))
+
+    published_at = time.monotonic()
+    publish(team, "payment.completed")
+
+    [fast] = receiver.wait_for(1, path="/fast", timeout=10)
+    assert fast.received_at - published_at < 1.5
+    [slow] = receiver.wait_for(1, path="/slow")
+    assert slow.received_at < fast.received_at
