@@ -549,11 +549,6 @@ def deliveries_claim(delivery_pks, *, now):
     claimable = Delivery.objects.filter(
         pk__in=delivery_pks, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
     ).filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-    candidates = list(claimable.values_list("pk", "integration_id"))
-    if not candidates:
-        return None
-    candidate_pks = [pk for pk, _integration_pk in candidates]
-    integration_pks = sorted({integration_pk for _pk, integration_pk in candidates})
     lease_id = uuid.uuid4()
     lease_end = now + timedelta(seconds=lease_seconds())
 
@@ -561,12 +556,14 @@ def deliveries_claim(delivery_pks, *, now):
         # Locking the integration rows, always in primary key order,
         # serializes the claims of each integration, so two workers cannot
         # both count below the cap.
-        list(
+        integration_pks = list(
             Integration.objects.select_for_update()
-            .filter(pk__in=integration_pks)
+            .filter(pk__in=claimable.values("integration_id"))
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        if not integration_pks:
+            return None
         # The partial index delivery_leased keeps this to the rows that hold
         # a lease, however long the delivery log grows.
         claims_in_flight = dict(
@@ -592,34 +589,27 @@ def deliveries_claim(delivery_pks, *, now):
             )
         # Lock the rows in primary key order, as deliveries_record and
         # integration_disable do, and leave those that another transaction
-        # holds to it.
-        claimable_pks = list(
-            claimable.filter(pk__in=candidate_pks)
-            .exclude(integration_id__in=at_cap)
-            .select_for_update(skip_locked=True)
+        # holds to it. Plain rows, not model instances: this runs for every
+        # delivery sent.
+        rows = list(
+            claimable.exclude(integration_id__in=at_cap)
+            .select_for_update(skip_locked=True, of=("self",))
             .order_by("pk")
-            .values_list("pk", flat=True)
+            .values_list(
+                "pk",
+                "public_id",
+                "attempt_count",
+                "event__public_id",
+                "event__type",
+                "event__body",
+                "integration_id",
+            )
         )
-        claimed = Delivery.objects.filter(pk__in=claimable_pks).update(
+        if not rows:
+            return None
+        Delivery.objects.filter(pk__in=[row[0] for row in rows]).update(
             locked_until=lease_end, lease_id=lease_id
         )
-    if not claimed:
-        return None
-    # Plain rows, not model instances: this runs for every delivery sent.
-    rows = (
-        Delivery.objects.filter(pk__in=claimable_pks)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "public_id",
-            "attempt_count",
-            "event__public_id",
-            "event__type",
-            "event__body",
-            "integration_id",
-        )
-    )
-    rows = list(rows)
     integrations = (
         Integration.objects.select_related("team")
         .only(*INTEGRATION_FIELDS)
