@@ -667,7 +667,7 @@ def deliveries_attempt(delivery_pks):
     if claim is None:
         return []
     progress = ClaimProgress(claim)
-    if hand_over_enabled():
+    if tasks_run_in_workers():
         watchdog_start()
         claims_in_progress.add(progress)
     started = time.monotonic()
@@ -689,7 +689,7 @@ def deliveries_attempt(delivery_pks):
             ):
                 changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
                 outcomes.append(Outcome(delivery, changes=changes))
-            elif integration.pk in stalled:
+            elif integration.pk in stalled and tasks_run_in_workers():
                 changes = {"next_attempt_at": stalled_retry_at}
                 outcomes.append(Outcome(delivery, changes=changes))
             elif time.monotonic() - started >= settings.CONNECT_WEBHOOK_BATCH_SECONDS:
@@ -739,10 +739,11 @@ _watchdog = None
 _watchdog_lock = threading.Lock()
 
 
-def hand_over_enabled():
-    """Return whether other workers could take a claim's rest.
+def tasks_run_in_workers():
+    """Return whether Celery tasks run in worker processes.
 
-    Tasks that run in the caller's thread (no REDIS_URL) have none.
+    Without REDIS_URL they run in the caller's thread, where no other worker
+    can take over a delivery and no sweep sends a postponed one.
     """
     from connect_site.celery import app
 

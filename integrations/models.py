@@ -164,6 +164,13 @@ class Delivery(models.Model):
                 condition=models.Q(locked_until__isnull=False),
                 name="delivery_leased",
             ),
+            # An integration's failed deliveries, the ones people look for,
+            # without walking all of its succeeded ones.
+            models.Index(
+                fields=["integration", "-created_at", "-id"],
+                condition=models.Q(status="failed"),
+                name="delivery_failed_newest",
+            ),
         ]
 
     def __str__(self):

@@ -509,6 +509,22 @@ def test_attempt_connection_refused_schedules_retry(team, delivery_settings):
 
 
 @pytest.mark.django_db
+def test_attempt_in_process_tries_every_delivery_to_a_refusing_endpoint(
+    team, delivery_settings
+):
+    # Without workers no sweep runs, so nothing may be left for one.
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    integration = make_integration(team, url=f"http://127.0.0.1:{port}/hook")
+    deliveries = [make_due_delivery(integration) for _ in range(2)]
+
+    attempts = delivery.deliveries_attempt([d.pk for d in deliveries])
+
+    assert [a.error.split(":")[0] for a in attempts] == ["ConnectError"] * 2
+
+
+@pytest.mark.django_db
 def test_attempt_stores_response_body_with_nul_bytes(team, receiver, delivery_settings):
     integration = make_integration(team, url=receiver.url())
     due = make_due_delivery(integration)
@@ -952,6 +968,9 @@ def test_attempt_after_timeout_skips_that_endpoint_only(
     team, receiver, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     delivery_settings.CONNECT_WEBHOOK_TIMEOUT = 0.5
+    # No hand-over here: this is about what the task itself does next.
+    delivery_settings.CONNECT_WEBHOOK_HAND_OVER_SECONDS = 60
+    monkeypatch.setattr(delivery, "tasks_run_in_workers", lambda: True)
     slow = make_integration(team, url=receiver.url("/slow"))
     fast = make_integration(team, url=receiver.url("/fast"))
     to_slow = [make_due_delivery(slow) for _ in range(3)]
@@ -1048,7 +1067,7 @@ def test_attempt_hands_over_while_slow_endpoint_answers(
     to_slow = make_due_delivery(slow)
     to_fast = make_due_delivery(fast)
     receiver.script("/slow", Reply(delay=1.0))
-    monkeypatch.setattr(delivery, "hand_over_enabled", lambda: True)
+    monkeypatch.setattr(delivery, "tasks_run_in_workers", lambda: True)
     queued = []
     monkeypatch.setattr(delivery, "delivery_queue", queued.append)
 
