@@ -307,7 +307,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
-        # httpx logs every request with its full URL, which may hold a
+        # httpx logs every request with its full URL, which may contain a
         # webhook receiver's credentials; delivery logs its own outcomes.
         "httpx": {"level": "WARNING"},
     },

@@ -240,8 +240,8 @@ def deliveries_requeue_due(*, limit=SWEEP_BATCH_SIZE):
         if cache.add(key, 1, timeout=REQUEUE_QUIET_SECONDS):
             queued.append(delivery_pk)
             by_integration[integration_pk].append(delivery_pk)
-    # One batch holds one integration's deliveries, so an endpoint that has
-    # started to hang delays no other team's retries.
+    # Each batch contains the deliveries of one integration, so an endpoint
+    # that has started to hang delays no other team's retries.
     for delivery_pks in by_integration.values():
         delivery_queue(delivery_pks)
     if queued:
@@ -492,7 +492,7 @@ def integration_can_receive(integration, event_type):
 
 @dataclass
 class ClaimedDelivery:
-    """What sending and recording need of one claimed delivery.
+    """The fields of one claimed delivery that sending and recording need.
 
     Deliveries of one integration share one Integration instance, loaded
     with its team.
@@ -519,8 +519,8 @@ class Claim:
     deliveries: list
 
 
-# What sending and recording read of an integration and its team. A team
-# row alone has dozens of columns.
+# The fields of an integration and its team that sending and recording read.
+# A team row alone has dozens of columns.
 INTEGRATION_FIELDS = [
     "public_id",
     "url",
@@ -635,7 +635,7 @@ def deliveries_claim(delivery_pks, *, now):
 
 @dataclass
 class Outcome:
-    """What one task did with one delivery of its claim.
+    """The result of one delivery of a claim.
 
     ``changes`` are the fields to write to the delivery besides releasing
     its lease; the time of an attempt is written from ``attempt``.
@@ -655,8 +655,8 @@ def deliveries_attempt(delivery_pks):
 
     The stored event body is sent byte for byte, signed afresh with each
     attempt's whole-second timestamp. Deliveries are sent one after another
-    until CONNECT_WEBHOOK_BATCH_SECONDS have passed; the rest are released
-    and queued again, so one task never holds a worker thread for long.
+    until CONNECT_WEBHOOK_BATCH_SECONDS have passed. The rest are then
+    released and queued again, so one task never keeps a worker thread long.
     When one send takes longer than CONNECT_WEBHOOK_HAND_OVER_SECONDS, the
     watchdog hands the rest of the claim to other workers (see
     claim_hand_over). After a connection failure, the other deliveries of
@@ -673,8 +673,8 @@ def deliveries_attempt(delivery_pks):
     started = time.monotonic()
     stalled = set()
     stalled_retry_at = None
-    # Integrations whose endpoint answered 410 Gone; they are disabled next.
-    gone = set()
+    # Integrations whose endpoint returned 410 Gone. They are disabled next.
+    gone_pks = set()
     secrets_by_integration = {}
     outcomes = []
     try:
@@ -684,7 +684,7 @@ def deliveries_attempt(delivery_pks):
                 if progress.is_handed_over:
                     break
                 progress.next_index = index + 1
-            if integration.pk in gone or not integration_can_receive(
+            if integration.pk in gone_pks or not integration_can_receive(
                 integration, delivery.event_type
             ):
                 changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
@@ -702,7 +702,7 @@ def deliveries_attempt(delivery_pks):
                 with progress.lock:
                     progress.sending = None
                 if outcome.result.status_code == 410:
-                    gone.add(integration.pk)
+                    gone_pks.add(integration.pk)
                 elif outcome.result.is_stalled:
                     stalled.add(integration.pk)
                     backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
@@ -802,20 +802,20 @@ def claim_hand_over(progress, *, now=None):
     slow_pks = [d.pk for d in rest if d.integration.pk == slow.integration.pk]
     other_pks = [d.pk for d in rest if d.integration.pk != slow.integration.pk]
     backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
-    held = Delivery.objects.filter(lease_id=progress.claim.lease_id)
+    still_held = Delivery.objects.filter(lease_id=progress.claim.lease_id)
     with transaction.atomic():
         list(
-            held.filter(pk__in=slow_pks + other_pks)
+            still_held.filter(pk__in=slow_pks + other_pks)
             .select_for_update()
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        held.filter(pk__in=slow_pks).update(
+        still_held.filter(pk__in=slow_pks).update(
             locked_until=None,
             lease_id=None,
             next_attempt_at=timezone.now() + timedelta(seconds=backoff),
         )
-        held.filter(pk__in=other_pks).update(locked_until=None, lease_id=None)
+        still_held.filter(pk__in=other_pks).update(locked_until=None, lease_id=None)
         transaction.on_commit(lambda: delivery_queue(other_pks))
     logger.info(
         "Handed over %s deliveries: delivery %s to integration %s is taking "
@@ -948,7 +948,7 @@ def deliveries_record(claim, outcomes):
     # The last outcome of each integration in the claim decides whether it
     # is failing.
     last_result = {}
-    gone = set()
+    gone_pks = set()
     for outcome in outcomes:
         if outcome.attempt is None:
             continue
@@ -958,7 +958,7 @@ def deliveries_record(claim, outcomes):
         integration_pk = outcome.delivery.integration.pk
         last_result[integration_pk] = outcome.result
         if outcome.result.status_code == 410:
-            gone.add(integration_pk)
+            gone_pks.add(integration_pk)
     attempts = [outcome.attempt for outcome in outcomes if outcome.attempt]
     requeue = [outcome.delivery.pk for outcome in outcomes if outcome.requeue]
     succeeded = {pk for pk, result in last_result.items() if result.is_success}
@@ -971,7 +971,7 @@ def deliveries_record(claim, outcomes):
         # integration and then its deliveries, so waiting here for an
         # integration would risk a deadlock.
         DeliveryAttempt.objects.bulk_create(attempts)
-        held = set(
+        held_pks = set(
             Delivery.objects.select_for_update()
             .filter(pk__in=[outcome.delivery.pk for outcome in outcomes])
             .filter(lease_id=claim.lease_id)
@@ -979,7 +979,7 @@ def deliveries_record(claim, outcomes):
             .values_list("pk", flat=True)
         )
         deliveries_save(
-            [outcome for outcome in outcomes if outcome.delivery.pk in held],
+            [outcome for outcome in outcomes if outcome.delivery.pk in held_pks],
             finished_at=finished_at,
         )
         if requeue:
@@ -1003,7 +1003,7 @@ def deliveries_record(claim, outcomes):
         )
 
     for outcome in outcomes:
-        log_outcome(outcome, is_held=outcome.delivery.pk in held)
+        log_outcome(outcome, is_held=outcome.delivery.pk in held_pks)
     from integrations.services import integration_disable
 
     days = settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS / 86400
@@ -1011,10 +1011,10 @@ def deliveries_record(claim, outcomes):
         outcome.delivery.integration.pk: outcome.delivery.integration
         for outcome in outcomes
     }
-    for integration_pk in sorted(gone | failing_too_long):
+    for integration_pk in sorted(gone_pks | failing_too_long):
         reason = (
             "The endpoint answered 410 Gone."
-            if integration_pk in gone
+            if integration_pk in gone_pks
             else f"Every delivery failed for more than {days:g} days."
         )
         integration_disable(integration=integrations[integration_pk], reason=reason)

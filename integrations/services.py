@@ -203,7 +203,7 @@ def _stop_pending(deliveries):
     """Fail pending deliveries so that no worker or sweep sends them any more.
 
     The rows are locked in primary key order first, the order in which the
-    delivery engine locks them, so the two cannot deadlock.
+    delivery engine locks them, so the two do not deadlock on them.
     """
     pending = deliveries.filter(status=DeliveryStatus.PENDING)
     pks = list(

@@ -273,7 +273,7 @@ def validate_webhook_url(url):
 
 # The monotonic time by which the webhook request under way must end. httpx
 # applies its timeout to each read, so without this a receiver that sends a
-# byte now and then could hold a request, and its worker, for ever.
+# byte now and then could hold a request, and its worker, indefinitely.
 request_deadline = contextvars.ContextVar("webhook_request_deadline", default=None)
 
 
@@ -295,13 +295,13 @@ class DeadlineStream(httpcore.NetworkStream):
     def read(self, max_bytes, timeout=None):
         timeout = _time_left(timeout)
         if timeout == 0:
-            raise httpcore.ReadTimeout("The request's time is up.")
+            raise httpcore.ReadTimeout("The webhook request timed out.")
         return self._stream.read(max_bytes, timeout)
 
     def write(self, buffer, timeout=None):
         timeout = _time_left(timeout)
         if timeout == 0:
-            raise httpcore.WriteTimeout("The request's time is up.")
+            raise httpcore.WriteTimeout("The webhook request timed out.")
         self._stream.write(buffer, timeout)
 
     def close(self):
@@ -410,11 +410,11 @@ def guarded_client(timeout, *, verify=True, backend=None):
         follow_redirects=False,
         timeout=timeout,
         trust_env=False,
-        cookies=cookie_jar_refusing_all(),
+        cookies=cookie_jar_rejecting_all(),
     )
 
 
-def cookie_jar_refusing_all():
+def cookie_jar_rejecting_all():
     """Return a cookie jar that stores nothing.
 
     One client sends the deliveries of many teams, so a cookie that one

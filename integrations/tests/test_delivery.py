@@ -509,9 +509,7 @@ def test_attempt_connection_refused_schedules_retry(team, delivery_settings):
 
 
 @pytest.mark.django_db
-def test_attempt_in_process_tries_every_delivery_to_a_refusing_endpoint(
-    team, delivery_settings
-):
+def test_in_process_attempt_tries_every_delivery(team, delivery_settings):
     # Without workers no sweep runs, so nothing may be left for one.
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
@@ -1025,7 +1023,7 @@ def test_attempt_finished_after_lease_expiry_keeps_new_holder(
 
 
 @pytest.mark.django_db
-def test_hand_over_releases_rest_of_claim_behind_slow_send(team, delivery_settings):
+def test_hand_over_releases_claim_rest(team, delivery_settings):
     slow = make_integration(team, url="https://team.example.com/slow")
     fast = make_integration(team, url="https://team.example.com/fast")
     sending, behind = make_due_delivery(slow), make_due_delivery(slow)
