@@ -28,7 +28,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from connect_site.api.errors import Conflict
+from connect_site.api.errors import Conflict, NotFound
 from integrations import signing
 from integrations.models import (
     Delivery,
@@ -317,6 +317,20 @@ def parse_retry_after(value, *, now=None):
     return max(0.0, (when - now).total_seconds())
 
 
+def retry_after_delay(value, *, rng=random):
+    """Return the seconds to wait that a ``Retry-After`` header requests, or None.
+
+    The request is capped at CONNECT_WEBHOOK_RETRY_AFTER_MAX_SECONDS and gets
+    up to 20 % more, so endpoints told the same time are not all retried at
+    once.
+    """
+    requested = parse_retry_after(value)
+    if requested is None:
+        return None
+    capped = min(requested, settings.CONNECT_WEBHOOK_RETRY_AFTER_MAX_SECONDS)
+    return capped * rng.uniform(1.0, 1.2)
+
+
 def next_retry_delay(*, attempt_number, status_code, retry_after):
     """Return seconds to wait before the next attempt, or None when retries are over.
 
@@ -327,10 +341,9 @@ def next_retry_delay(*, attempt_number, status_code, retry_after):
     if delay is None:
         return None
     if status_code in (429, 503):
-        requested = parse_retry_after(retry_after)
+        requested = retry_after_delay(retry_after)
         if requested is not None:
-            cap = settings.CONNECT_WEBHOOK_RETRY_AFTER_MAX_SECONDS
-            delay = max(delay, min(requested, cap))
+            delay = max(delay, requested)
     return delay
 
 
@@ -448,7 +461,12 @@ def send_webhook(*, url, body, headers):
         result.error = describe_error(exc, url)
         result.is_permanent_failure = True
     except httpx.TimeoutException:
-        result.error = f"Timed out after {timeout:g} seconds."
+        if result.status_code is None:
+            result.error = f"Timed out after {timeout:g} seconds."
+        else:
+            result.error = (
+                f"Reading the response body timed out after {timeout:g} seconds."
+            )
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         if result.status_code is None:
             result.error = describe_error(exc, url)
@@ -592,7 +610,8 @@ def deliveries_claim(delivery_pks, *, now):
         # holds to it. Plain rows, not model instances: this runs for every
         # delivery sent.
         rows = list(
-            claimable.exclude(integration_id__in=at_cap)
+            claimable.filter(integration_id__in=integration_pks)
+            .exclude(integration_id__in=at_cap)
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("pk")
             .values_list(
@@ -648,6 +667,9 @@ class Outcome:
     result: SendResult | None = None
     # Not sent because the claim ran out of time: it is queued again at once.
     requeue: bool = False
+    # Handed to other workers by the watchdog. Recording releases it only if
+    # the hand-over failed and this claim still holds it.
+    is_handed_over: bool = False
 
 
 def deliveries_attempt(delivery_pks):
@@ -658,10 +680,12 @@ def deliveries_attempt(delivery_pks):
     until CONNECT_WEBHOOK_BATCH_SECONDS have passed. The rest are then
     released and queued again, so one task never keeps a worker thread long.
     When one send takes longer than CONNECT_WEBHOOK_HAND_OVER_SECONDS, the
-    watchdog hands the rest of the claim to other workers (see
-    claim_hand_over). After a connection failure, the other deliveries of
-    that endpoint in the claim are pushed back instead of failing in turn.
-    Returns the DeliveryAttempts made.
+    watchdog hands the deliveries to other endpoints to other workers (see
+    claim_hand_over). After a connection failure, or a 429 or 503 with
+    Retry-After, the endpoint's other deliveries in the claim wait instead
+    of being sent at once. Whatever interrupts the task, what it has done so
+    far is recorded before the error goes on. Returns the DeliveryAttempts
+    made.
     """
     claim = deliveries_claim(delivery_pks, now=timezone.now())
     if claim is None:
@@ -670,47 +694,112 @@ def deliveries_attempt(delivery_pks):
     if tasks_run_in_workers():
         watchdog_start()
         claims_in_progress.add(progress)
-    started = time.monotonic()
-    stalled = set()
-    stalled_retry_at = None
-    # Integrations whose endpoint returned 410 Gone. They are disabled next.
-    gone_pks = set()
-    secrets_by_integration = {}
     outcomes = []
     try:
-        for index, delivery in enumerate(claim.deliveries):
-            integration = delivery.integration
-            with progress.lock:
-                if progress.is_handed_over:
-                    break
-                progress.next_index = index + 1
-            if integration.pk in gone_pks or not integration_can_receive(
-                integration, delivery.event_type
-            ):
-                changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
-                outcomes.append(Outcome(delivery, changes=changes))
-            elif integration.pk in stalled and tasks_run_in_workers():
-                changes = {"next_attempt_at": stalled_retry_at}
-                outcomes.append(Outcome(delivery, changes=changes))
-            elif time.monotonic() - started >= settings.CONNECT_WEBHOOK_BATCH_SECONDS:
-                outcomes.append(Outcome(delivery, requeue=True))
-            else:
-                with progress.lock:
-                    progress.sending = delivery
-                    progress.sending_since = time.monotonic()
-                outcome = delivery_send(delivery, secrets_by_integration)
-                with progress.lock:
-                    progress.sending = None
-                if outcome.result.status_code == 410:
-                    gone_pks.add(integration.pk)
-                elif outcome.result.is_stalled:
-                    stalled.add(integration.pk)
-                    backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
-                    stalled_retry_at = timezone.now() + timedelta(seconds=backoff)
-                outcomes.append(outcome)
+        claim_send(claim, progress, outcomes)
+    except Exception as exc:
+        claim_interrupted(claim, progress, outcomes, exc)
+        raise
     finally:
         claims_in_progress.discard(progress)
     return deliveries_record(claim, outcomes)
+
+
+def claim_send(claim, progress, outcomes):
+    """Send the claim's deliveries one after another, appending each Outcome."""
+    started = time.monotonic()
+    # Integrations whose endpoint asked to be left alone for a while, and
+    # until when. Without workers no sweep would send their deliveries later.
+    paused_until = {}
+    # Integrations whose endpoint returned 410 Gone. They are disabled next.
+    gone_pks = set()
+    secrets_by_integration = {}
+    for index, delivery in enumerate(claim.deliveries):
+        integration = delivery.integration
+        with progress.lock:
+            if delivery.pk in progress.handed_over_pks:
+                outcomes.append(Outcome(delivery, requeue=True, is_handed_over=True))
+                continue
+            progress.next_index = index + 1
+        if integration.pk in gone_pks or not integration_can_receive(
+            integration, delivery.event_type
+        ):
+            changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
+            outcomes.append(Outcome(delivery, changes=changes))
+        elif integration.pk in paused_until:
+            changes = {"next_attempt_at": paused_until[integration.pk]}
+            outcomes.append(Outcome(delivery, changes=changes))
+        elif time.monotonic() - started >= settings.CONNECT_WEBHOOK_BATCH_SECONDS:
+            outcomes.append(Outcome(delivery, requeue=True))
+        else:
+            with progress.lock:
+                progress.sending = delivery
+                progress.sending_since = time.monotonic()
+            outcome = delivery_send(delivery, secrets_by_integration)
+            with progress.lock:
+                progress.sending = None
+            outcomes.append(outcome)
+            result = outcome.result
+            if result.status_code == 410:
+                gone_pks.add(integration.pk)
+            elif tasks_run_in_workers():
+                pause = endpoint_pause_seconds(result)
+                if pause is not None:
+                    paused_until[integration.pk] = timezone.now() + timedelta(
+                        seconds=pause
+                    )
+
+
+def endpoint_pause_seconds(result):
+    """Return how long an endpoint's other deliveries wait after ``result``, or None.
+
+    A connection that failed or timed out is tried again after
+    CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS, and a 429 or 503 with
+    Retry-After after the time it requests (capped, with jitter).
+    """
+    if result.is_stalled:
+        return settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
+    if result.status_code in (429, 503):
+        return retry_after_delay(result.retry_after)
+    return None
+
+
+def claim_interrupted(claim, progress, outcomes, exc):
+    """Record what an interrupted task did, so none of its sends is lost.
+
+    The send under way counts as a failed attempt, so a delivery that keeps
+    interrupting its task (a host name that never resolves, say) still runs
+    out of retries. The deliveries not reached are released and queued again.
+    """
+    done = {outcome.delivery.pk for outcome in outcomes}
+    with progress.lock:
+        sending = progress.sending
+        handed_over_pks = set(progress.handed_over_pks)
+    for delivery in claim.deliveries:
+        if delivery.pk in done:
+            continue
+        if delivery.pk in handed_over_pks:
+            outcomes.append(Outcome(delivery, requeue=True, is_handed_over=True))
+            continue
+        if sending is not None and delivery.pk == sending.pk:
+            result = SendResult(
+                error=f"The attempt was interrupted: {type(exc).__name__}."
+            )
+            attempt = DeliveryAttempt(
+                delivery_id=delivery.pk,
+                attempted_at=timezone.now(),
+                error=result.error,
+            )
+            outcomes.append(Outcome(delivery, attempt=attempt, result=result))
+        else:
+            outcomes.append(Outcome(delivery, requeue=True))
+    try:
+        deliveries_record(claim, outcomes)
+    except Exception:
+        logger.exception(
+            "Recording an interrupted claim failed; its leases expire at %s",
+            claim.lease_end.isoformat(),
+        )
 
 
 # Handing over the rest of a claim
@@ -719,8 +808,8 @@ def deliveries_attempt(delivery_pks):
 class ClaimProgress:
     """How far a task has got through its claim, shared with the watchdog.
 
-    ``lock`` guards the other attributes. Once ``is_handed_over`` is set,
-    the deliveries from ``next_index`` on belong to other workers.
+    ``lock`` guards the other attributes. The task sends no delivery in
+    ``handed_over_pks``: those belong to other workers.
     """
 
     def __init__(self, claim):
@@ -729,7 +818,7 @@ class ClaimProgress:
         self.next_index = 0
         self.sending = None
         self.sending_since = None
-        self.is_handed_over = False
+        self.handed_over_pks = set()
 
 
 # The claims that this process's tasks are sending now.
@@ -777,50 +866,41 @@ def watchdog_run():
 
 
 def claim_hand_over(progress, *, now=None):
-    """Give the unsent rest of a claim to other workers if its send is slow.
+    """Give a claim's unsent deliveries to other endpoints to other workers.
 
     A send slower than CONNECT_WEBHOOK_HAND_OVER_SECONDS would make every
-    delivery after it in the claim wait, endpoints other than the slow one
-    included. Their leases are released and they are queued again; those
-    to the slow endpoint itself are pushed back by
-    CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS. Returns the primary keys
-    queued again.
+    delivery after it in the claim wait. Those to other endpoints are
+    released and queued again. Those to the slow endpoint stay, because
+    they would wait for it anyway. Returns the primary keys queued again.
     """
     now = time.monotonic() if now is None else now
     with progress.lock:
+        slow = progress.sending
         if (
-            progress.is_handed_over
-            or progress.sending is None
+            slow is None
             or now - progress.sending_since < settings.CONNECT_WEBHOOK_HAND_OVER_SECONDS
         ):
             return []
-        rest = progress.claim.deliveries[progress.next_index :]
-        progress.is_handed_over = True
-        slow = progress.sending
-    if not rest:
+        other_pks = [
+            delivery.pk
+            for delivery in progress.claim.deliveries[progress.next_index :]
+            if delivery.integration.pk != slow.integration.pk
+            and delivery.pk not in progress.handed_over_pks
+        ]
+        progress.handed_over_pks.update(other_pks)
+    if not other_pks:
         return []
-    slow_pks = [d.pk for d in rest if d.integration.pk == slow.integration.pk]
-    other_pks = [d.pk for d in rest if d.integration.pk != slow.integration.pk]
-    backoff = settings.CONNECT_WEBHOOK_CONCURRENCY_BACKOFF_SECONDS
-    still_held = Delivery.objects.filter(lease_id=progress.claim.lease_id)
+    still_held = Delivery.objects.filter(
+        pk__in=other_pks, lease_id=progress.claim.lease_id
+    )
     with transaction.atomic():
-        list(
-            still_held.filter(pk__in=slow_pks + other_pks)
-            .select_for_update()
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        still_held.filter(pk__in=slow_pks).update(
-            locked_until=None,
-            lease_id=None,
-            next_attempt_at=timezone.now() + timedelta(seconds=backoff),
-        )
-        still_held.filter(pk__in=other_pks).update(locked_until=None, lease_id=None)
+        list(still_held.select_for_update().order_by("pk").values_list("pk"))
+        still_held.update(locked_until=None, lease_id=None)
         transaction.on_commit(lambda: delivery_queue(other_pks))
     logger.info(
         "Handed over %s deliveries: delivery %s to integration %s is taking "
         "longer than %g seconds",
-        len(rest),
+        len(other_pks),
         slow.public_id,
         slow.integration.public_id,
         settings.CONNECT_WEBHOOK_HAND_OVER_SECONDS,
@@ -960,7 +1040,6 @@ def deliveries_record(claim, outcomes):
         if outcome.result.status_code == 410:
             gone_pks.add(integration_pk)
     attempts = [outcome.attempt for outcome in outcomes if outcome.attempt]
-    requeue = [outcome.delivery.pk for outcome in outcomes if outcome.requeue]
     succeeded = {pk for pk, result in last_result.items() if result.is_success}
     failing = set(last_result) - succeeded
     disable_after = timedelta(seconds=settings.CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS)
@@ -982,6 +1061,11 @@ def deliveries_record(claim, outcomes):
             [outcome for outcome in outcomes if outcome.delivery.pk in held_pks],
             finished_at=finished_at,
         )
+        requeue = [
+            outcome.delivery.pk
+            for outcome in outcomes
+            if outcome.requeue and outcome.delivery.pk in held_pks
+        ]
         if requeue:
             transaction.on_commit(lambda: delivery_queue(requeue))
 
@@ -1017,7 +1101,13 @@ def deliveries_record(claim, outcomes):
             if integration_pk in gone_pks
             else f"Every delivery failed for more than {days:g} days."
         )
-        integration_disable(integration=integrations[integration_pk], reason=reason)
+        try:
+            integration_disable(integration=integrations[integration_pk], reason=reason)
+        except NotFound:
+            logger.info(
+                "Integration %s was deleted while its deliveries were sent",
+                integrations[integration_pk].public_id,
+            )
     return attempts
 
 
@@ -1033,6 +1123,8 @@ def log_context(delivery):
 def log_outcome(outcome, *, is_held):
     delivery = outcome.delivery
     result = outcome.result
+    if outcome.is_handed_over:
+        return
     if not is_held:
         logger.warning(
             "Delivery %s finished after its lease expired (%s); another worker "

@@ -8,13 +8,16 @@ the host again when it connects, checks every address and connects to the
 checked address itself, so nothing is resolved twice.
 """
 
+import concurrent.futures
 import contextvars
 import functools
 import http.cookiejar
 import ipaddress
 import logging
+import os
 import re
 import socket
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -286,6 +289,32 @@ def _time_left(timeout):
     return left if timeout is None else min(timeout, left)
 
 
+# Name lookups have no timeout of their own, so they run on these threads
+# while the caller waits at most its time left. One pool per process, because
+# a pool's threads do not survive a fork.
+RESOLVER_THREADS = 8
+_resolvers = {}
+_resolvers_lock = threading.Lock()
+
+
+def resolve_host_within(host, port, timeout):
+    """Return resolve_host(host, port), raising TimeoutError after ``timeout`` seconds.
+
+    A lookup that times out goes on in its thread, which is then busy until
+    the resolver gives up.
+    """
+    if timeout is None:
+        return resolve_host(host, port)
+    with _resolvers_lock:
+        pool = _resolvers.get(os.getpid())
+        if pool is None:
+            pool = concurrent.futures.ThreadPoolExecutor(
+                RESOLVER_THREADS, thread_name_prefix="webhook-resolver"
+            )
+            _resolvers[os.getpid()] = pool
+    return pool.submit(resolve_host, host, port).result(timeout=timeout)
+
+
 class DeadlineStream(httpcore.NetworkStream):
     """A network stream whose every read and write ends by the request's deadline."""
 
@@ -331,8 +360,12 @@ class GuardedBackend(httpcore.NetworkBackend):
     def connect_tcp(
         self, host, port, timeout=None, local_address=None, socket_options=None
     ):
+        timeout = _time_left(timeout)
         try:
-            addresses = resolve_host(host, port)
+            addresses = resolve_host_within(host, port, timeout)
+        except TimeoutError as exc:
+            # Caught first: TimeoutError is an OSError.
+            raise httpcore.ConnectTimeout(f"Resolving {host} timed out.") from exc
         except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"Cannot resolve {host}: {exc}") from exc
         if not addresses:
@@ -350,11 +383,14 @@ class GuardedBackend(httpcore.NetworkBackend):
 
         last_error = None
         for address in addresses:
+            timeout = _time_left(timeout)
+            if timeout == 0:
+                raise httpcore.ConnectTimeout(f"Connecting to {host} timed out.")
             try:
                 stream = self._backend.connect_tcp(
                     str(address),
                     port,
-                    timeout=_time_left(timeout),
+                    timeout=timeout,
                     local_address=local_address,
                     socket_options=socket_options,
                 )

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from connect_site.celery import app as celery_app
+from integrations.delivery import delivery_queue
 from integrations.events import event_publish
 from integrations.models import Delivery, DeliveryStatus, Integration
 from integrations.secrets import encrypt_secret, generate_secret
@@ -329,3 +330,25 @@ def test_worker_slow_endpoint_does_not_delay_same_event(team, receiver, start_wo
     assert fast.received_at - published_at < 1.5
     [slow] = receiver.wait_for(1, path="/slow")
     assert slow.received_at < fast.received_at
+
+
+def test_worker_sends_batch_to_slowish_endpoint_in_turn(team, receiver, start_worker):
+    start_worker()
+    # Subscribed to nothing published here, so only the batch below is sent.
+    integration = make_integration(
+        team, url=receiver.url("/slowish"), events=["invoice.paid"], secret=PAGE_SECRET
+    )
+    events = [publish(team) for _ in range(8)]
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(event=event, integration=integration, next_attempt_at=timezone.now())
+        for event in events
+    )
+    # Slower than the hand-over threshold, so the watchdog looks at each send.
+    receiver.script("/slowish", *[Reply(delay=0.6) for _ in range(8)])
+    started = time.monotonic()
+
+    delivery_queue([d.pk for d in deliveries])
+
+    received = receiver.wait_for(8, path="/slowish", timeout=20)
+    # One after another: about 8 x 0.6 s, not one per sweep.
+    assert received[-1].received_at - started < 7
