@@ -509,11 +509,39 @@ def integration_can_receive(integration, event_type):
 
 
 @dataclass
+class ClaimedTeam:
+    """The fields of a team that sending reads."""
+
+    public_id: str
+    deleted_at: datetime | None
+
+
+@dataclass
+class ClaimedIntegration:
+    """The fields of an integration that sending and recording read.
+
+    A plain object, not a model instance, because a claim to many endpoints
+    loads one per delivery and model instances cost several times more.
+    """
+
+    pk: int
+    public_id: str
+    url: str
+    secret_encrypted: str
+    previous_secret_encrypted: str
+    previous_secret_expires_at: datetime | None
+    is_active: bool
+    status: str
+    deleted_at: datetime | None
+    failing_since: datetime | None
+    team: ClaimedTeam
+
+
+@dataclass
 class ClaimedDelivery:
     """The fields of one claimed delivery that sending and recording need.
 
-    Deliveries of one integration share one Integration instance, loaded
-    with its team.
+    Deliveries of one integration share one ClaimedIntegration.
     """
 
     pk: int
@@ -522,7 +550,7 @@ class ClaimedDelivery:
     event_id: str
     event_type: str
     body: bytes
-    integration: Integration
+    integration: ClaimedIntegration
 
 
 @dataclass
@@ -537,21 +565,26 @@ class Claim:
     deliveries: list
 
 
-# The fields of an integration and its team that sending and recording read.
-# A team row alone has dozens of columns.
-INTEGRATION_FIELDS = [
-    "public_id",
-    "url",
-    "secret_encrypted",
-    "previous_secret_encrypted",
-    "previous_secret_expires_at",
-    "is_active",
-    "status",
-    "deleted_at",
-    "failing_since",
-    "team__public_id",
-    "team__deleted_at",
-]
+def integrations_claimed(integration_pks):
+    """Return a ClaimedIntegration per primary key in ``integration_pks``."""
+    rows = Integration.objects.filter(pk__in=integration_pks).values_list(
+        "pk",
+        "public_id",
+        "url",
+        "secret_encrypted",
+        "previous_secret_encrypted",
+        "previous_secret_expires_at",
+        "is_active",
+        "status",
+        "deleted_at",
+        "failing_since",
+        "team__public_id",
+        "team__deleted_at",
+    )
+    return {
+        row[0]: ClaimedIntegration(*row[:-2], team=ClaimedTeam(*row[-2:]))
+        for row in rows
+    }
 
 
 def deliveries_claim(delivery_pks, *, now):
@@ -629,11 +662,7 @@ def deliveries_claim(delivery_pks, *, now):
         Delivery.objects.filter(pk__in=[row[0] for row in rows]).update(
             locked_until=lease_end, lease_id=lease_id
         )
-    integrations = (
-        Integration.objects.select_related("team")
-        .only(*INTEGRATION_FIELDS)
-        .in_bulk({row[-1] for row in rows})
-    )
+    integrations = integrations_claimed({row[-1] for row in rows})
     deliveries = [
         ClaimedDelivery(
             pk=pk,
