@@ -337,8 +337,8 @@ CONNECT_WEBHOOK_BATCH_SIZE = int(os.environ.get("CONNECT_WEBHOOK_BATCH_SIZE", "1
 CONNECT_WEBHOOK_BATCH_SECONDS = float(
     os.environ.get("CONNECT_WEBHOOK_BATCH_SECONDS", "5")
 )
-# A send slower than this hands the rest of its batch to other workers, so
-# that a slow endpoint delays no other endpoint's deliveries.
+# A send slower than this hands its batch's deliveries to other endpoints
+# to other workers, so that a slow endpoint delays no other endpoint.
 CONNECT_WEBHOOK_HAND_OVER_SECONDS = float(
     os.environ.get("CONNECT_WEBHOOK_HAND_OVER_SECONDS", "0.5")
 )

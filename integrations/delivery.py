@@ -321,7 +321,7 @@ def retry_after_delay(value, *, rng=random):
     """Return the seconds to wait that a ``Retry-After`` header requests, or None.
 
     The request is capped at CONNECT_WEBHOOK_RETRY_AFTER_MAX_SECONDS and gets
-    up to 20 % more, so endpoints told the same time are not all retried at
+    up to 20 % more, so endpoints given the same time are not all retried at
     once.
     """
     requested = parse_retry_after(value)

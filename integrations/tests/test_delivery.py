@@ -227,7 +227,7 @@ def test_next_retry_delay_honours_retry_after(delivery_settings, status_code):
         attempt_number=1, status_code=status_code, retry_after="600"
     )
 
-    # Up to 20 % more, so endpoints told the same time spread out.
+    # Up to 20 % more, so endpoints given the same time spread out.
     assert 600 <= delay <= 720
 
 
