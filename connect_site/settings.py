@@ -320,7 +320,9 @@ LOGGING = {
 
 # Webhook delivery (integrations/delivery.py). Retries are sent when the
 # periodic sweep re-queues them. Without REDIS_URL no beat runs, so a
-# development site sends each delivery once, in-process, and never retries.
+# development site sends deliveries in-process and never retries. A delivery
+# held back there (its endpoint failed, or the batch ran out of time) waits
+# for a worker too.
 CONNECT_DELIVERY_SWEEP_SECONDS = float(
     os.environ.get("CONNECT_DELIVERY_SWEEP_SECONDS", "5")
 )

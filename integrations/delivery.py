@@ -460,8 +460,10 @@ def send_webhook(*, url, body, headers):
     except ssrf.ForbiddenAddress as exc:
         result.error = describe_error(exc, url)
         result.is_permanent_failure = True
-    except httpx.TimeoutException:
-        if result.status_code is None:
+    except httpx.TimeoutException as exc:
+        if isinstance(exc.__cause__, ssrf.ResolveTimeout):
+            result.error = str(exc)
+        elif result.status_code is None:
             result.error = f"Timed out after {timeout:g} seconds."
         else:
             result.error = (
@@ -737,11 +739,8 @@ def deliveries_attempt(delivery_pks):
 def claim_send(claim, progress, outcomes):
     """Send the claim's deliveries one after another, appending each Outcome."""
     started = time.monotonic()
-    # Integrations whose endpoint asked to be left alone for a while, and
-    # until when. Without workers no sweep would send their deliveries later.
-    paused_until = {}
-    # Integrations whose endpoint returned 410 Gone. They are disabled next.
-    gone_pks = set()
+    paused_until = progress.paused_until
+    gone_pks = progress.gone_pks
     secrets_by_integration = {}
     for index, delivery in enumerate(claim.deliveries):
         integration = delivery.integration
@@ -771,7 +770,7 @@ def claim_send(claim, progress, outcomes):
             result = outcome.result
             if result.status_code == 410:
                 gone_pks.add(integration.pk)
-            elif tasks_run_in_workers():
+            else:
                 pause = endpoint_pause_seconds(result)
                 if pause is not None:
                     paused_until[integration.pk] = timezone.now() + timedelta(
@@ -803,23 +802,33 @@ def claim_interrupted(claim, progress, outcomes, exc):
     done = {outcome.delivery.pk for outcome in outcomes}
     with progress.lock:
         sending = progress.sending
+        sending_since = progress.sending_since
         handed_over_pks = set(progress.handed_over_pks)
     for delivery in claim.deliveries:
+        integration_pk = delivery.integration.pk
         if delivery.pk in done:
             continue
         if delivery.pk in handed_over_pks:
             outcomes.append(Outcome(delivery, requeue=True, is_handed_over=True))
-            continue
-        if sending is not None and delivery.pk == sending.pk:
+        elif sending is not None and delivery.pk == sending.pk:
+            elapsed = time.monotonic() - sending_since
             result = SendResult(
-                error=f"The attempt was interrupted: {type(exc).__name__}."
+                error=f"The attempt was interrupted: {type(exc).__name__}.",
+                duration_ms=int(elapsed * 1000),
             )
             attempt = DeliveryAttempt(
                 delivery_id=delivery.pk,
-                attempted_at=timezone.now(),
+                attempted_at=timezone.now() - timedelta(seconds=elapsed),
+                duration_ms=result.duration_ms,
                 error=result.error,
             )
             outcomes.append(Outcome(delivery, attempt=attempt, result=result))
+        elif integration_pk in progress.gone_pks:
+            changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
+            outcomes.append(Outcome(delivery, changes=changes))
+        elif integration_pk in progress.paused_until:
+            changes = {"next_attempt_at": progress.paused_until[integration_pk]}
+            outcomes.append(Outcome(delivery, changes=changes))
         else:
             outcomes.append(Outcome(delivery, requeue=True))
     try:
@@ -848,6 +857,10 @@ class ClaimProgress:
         self.sending = None
         self.sending_since = None
         self.handed_over_pks = set()
+        # Used by the task's thread only: integrations whose endpoint returned
+        # 410 Gone, and those whose endpoint asked to be left alone until when.
+        self.gone_pks = set()
+        self.paused_until = {}
 
 
 # The claims that this process's tasks are sending now.
@@ -1095,7 +1108,9 @@ def deliveries_record(claim, outcomes):
             for outcome in outcomes
             if outcome.requeue and outcome.delivery.pk in held_pks
         ]
-        if requeue:
+        # In the caller's thread a queued task would run at once, so the
+        # caller's request would have no end: the rest waits for a worker.
+        if requeue and tasks_run_in_workers():
             transaction.on_commit(lambda: delivery_queue(requeue))
 
     # Each statement below commits on its own, so none holds an integration

@@ -8,7 +8,7 @@ the host again when it connects, checks every address and connects to the
 checked address itself, so nothing is resolved twice.
 """
 
-import concurrent.futures
+import collections
 import contextvars
 import functools
 import http.cookiejar
@@ -289,30 +289,57 @@ def _time_left(timeout):
     return left if timeout is None else min(timeout, left)
 
 
-# Name lookups have no timeout of their own, so they run on these threads
-# while the caller waits at most its time left. One pool per process, because
-# a pool's threads do not survive a fork.
-RESOLVER_THREADS = 8
-_resolvers = {}
-_resolvers_lock = threading.Lock()
+# Name lookups have no timeout of their own, so each runs on a thread of its
+# own while the caller waits at most its time left. A host whose lookups hang
+# keeps at most this many threads busy, and further lookups of it fail at
+# once, so one team's broken DNS cannot hold up other teams' deliveries.
+LOOKUPS_PER_HOST = 2
+_lookups_in_flight = collections.Counter()
+_lookups_lock = threading.Lock()
+# A forked worker starts with none of its parent's lookup threads.
+os.register_at_fork(after_in_child=_lookups_in_flight.clear)
+
+
+class ResolveTimeout(httpcore.ConnectTimeout):
+    """A name lookup that did not finish within the request's time."""
 
 
 def resolve_host_within(host, port, timeout):
-    """Return resolve_host(host, port), raising TimeoutError after ``timeout`` seconds.
+    """Return resolve_host(host, port), raising ResolveTimeout after ``timeout`` seconds.
 
-    A lookup that times out goes on in its thread, which is then busy until
-    the resolver gives up.
+    An IP address is returned without a lookup. A lookup that times out goes
+    on in its thread until the resolver gives up.
     """
-    if timeout is None:
+    if timeout is None or parse_host_address(host) is not None:
         return resolve_host(host, port)
-    with _resolvers_lock:
-        pool = _resolvers.get(os.getpid())
-        if pool is None:
-            pool = concurrent.futures.ThreadPoolExecutor(
-                RESOLVER_THREADS, thread_name_prefix="webhook-resolver"
+    key = host.lower()
+    with _lookups_lock:
+        if _lookups_in_flight[key] >= LOOKUPS_PER_HOST:
+            raise ResolveTimeout(
+                f"Resolving {host} timed out: earlier lookups of it have not finished."
             )
-            _resolvers[os.getpid()] = pool
-    return pool.submit(resolve_host, host, port).result(timeout=timeout)
+        _lookups_in_flight[key] += 1
+    finished = threading.Event()
+    outcome = {}
+
+    def lookup():
+        try:
+            outcome["addresses"] = resolve_host(host, port)
+        except Exception as exc:
+            outcome["error"] = exc
+        finally:
+            with _lookups_lock:
+                _lookups_in_flight[key] -= 1
+                if not _lookups_in_flight[key]:
+                    del _lookups_in_flight[key]
+            finished.set()
+
+    threading.Thread(target=lookup, name="webhook-resolver", daemon=True).start()
+    if not finished.wait(timeout):
+        raise ResolveTimeout(f"Resolving {host} timed out.")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["addresses"]
 
 
 class DeadlineStream(httpcore.NetworkStream):
@@ -363,9 +390,6 @@ class GuardedBackend(httpcore.NetworkBackend):
         timeout = _time_left(timeout)
         try:
             addresses = resolve_host_within(host, port, timeout)
-        except TimeoutError as exc:
-            # Caught first: TimeoutError is an OSError.
-            raise httpcore.ConnectTimeout(f"Resolving {host} timed out.") from exc
         except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"Cannot resolve {host}: {exc}") from exc
         if not addresses:

@@ -6,6 +6,7 @@ a Celery worker.
 """
 
 import base64
+import ipaddress
 import json
 import random
 import socket
@@ -512,17 +513,21 @@ def test_attempt_connection_refused_schedules_retry(team, delivery_settings):
 
 
 @pytest.mark.django_db
-def test_in_process_attempt_tries_every_delivery(team, delivery_settings):
-    # Without workers no sweep runs, so nothing may be left for one.
+def test_in_process_attempt_leaves_rest_for_worker(team, delivery_settings):
+    # In the caller's thread, another try would hold the caller's request.
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
     integration = make_integration(team, url=f"http://127.0.0.1:{port}/hook")
-    deliveries = [make_due_delivery(integration) for _ in range(2)]
+    tried, left = [make_due_delivery(integration) for _ in range(2)]
 
-    attempts = delivery.deliveries_attempt([d.pk for d in deliveries])
+    attempts = delivery.deliveries_attempt([tried.pk, left.pk])
 
-    assert [a.error.split(":")[0] for a in attempts] == ["ConnectError"] * 2
+    assert [a.delivery_id for a in attempts] == [tried.pk]
+    left.refresh_from_db()
+    assert left.status == DeliveryStatus.PENDING
+    assert left.attempt_count == 0
+    assert left.lease_id is None
 
 
 @pytest.mark.django_db
@@ -940,9 +945,17 @@ def test_attempt_keeps_no_cookie_between_deliveries(team, receiver, delivery_set
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("in_workers", [True, False], ids=["workers", "in-process"])
 def test_attempt_releases_what_the_time_budget_leaves(
-    team, receiver, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
+    team,
+    receiver,
+    delivery_settings,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    in_workers,
 ):
+    monkeypatch.setattr(delivery, "tasks_run_in_workers", lambda: in_workers)
+    delivery_settings.CONNECT_WEBHOOK_HAND_OVER_SECONDS = 60
     delivery_settings.CONNECT_WEBHOOK_BATCH_SECONDS = 0.2
     integration = make_integration(team, url=receiver.url())
     deliveries = [make_due_delivery(integration) for _ in range(3)]
@@ -955,7 +968,8 @@ def test_attempt_releases_what_the_time_budget_leaves(
 
     assert len(attempts) == 1
     assert len(receiver.received()) == 1
-    assert queued == [deliveries[1].pk, deliveries[2].pk]
+    # In-process, a queued task would run at once: the rest waits for a worker.
+    assert queued == ([deliveries[1].pk, deliveries[2].pk] if in_workers else [])
     for released in deliveries[1:]:
         released.refresh_from_db()
         assert released.status == DeliveryStatus.PENDING
@@ -1112,6 +1126,8 @@ def test_attempt_after_429_holds_that_endpoint(
 def test_interrupted_attempt_records_what_it_did(
     team, receiver, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
 ):
+    monkeypatch.setattr(delivery, "tasks_run_in_workers", lambda: True)
+    delivery_settings.CONNECT_WEBHOOK_HAND_OVER_SECONDS = 60
     integration = make_integration(team, url=receiver.url())
     sent, interrupted, unreached = [make_due_delivery(integration) for _ in range(3)]
     send_webhook = delivery.send_webhook
@@ -1151,6 +1167,7 @@ def test_interrupted_attempt_records_what_it_did(
 def test_failed_hand_over_is_released_by_record(
     team, receiver, delivery_settings, monkeypatch, django_capture_on_commit_callbacks
 ):
+    monkeypatch.setattr(delivery, "tasks_run_in_workers", lambda: True)
     slow = make_integration(team, url=receiver.url("/slow"))
     fast = make_integration(team, url=receiver.url("/fast"))
     to_slow, to_fast = make_due_delivery(slow), make_due_delivery(fast)
@@ -1176,20 +1193,75 @@ def test_failed_hand_over_is_released_by_record(
 @pytest.mark.django_db
 def test_attempt_times_out_slow_name_lookup(team, delivery_settings, monkeypatch):
     delivery_settings.CONNECT_WEBHOOK_TIMEOUT = 0.5
-    resolve_host = ssrf.resolve_host
 
     def slow_lookup(host, port):
         time.sleep(1.5)
-        return resolve_host(host, port)
+        return [ipaddress.ip_address("127.0.0.1")]
 
     monkeypatch.setattr(ssrf, "resolve_host", slow_lookup)
-    integration = make_integration(team, url="http://127.0.0.1:9/hook")
+    integration = make_integration(team, url="http://slow-dns.invalid:9/hook")
     due = make_due_delivery(integration)
 
     attempt = delivery.attempt_delivery(due.pk)
 
-    assert attempt.error == "Timed out after 0.5 seconds."
+    assert attempt.error == "Resolving slow-dns.invalid timed out."
     assert attempt.duration_ms < 1000
+
+
+def test_hanging_lookups_of_one_host_spare_others(monkeypatch):
+    release = threading.Event()
+
+    def lookup(host, port):
+        if host == "hangs.invalid":
+            release.wait(10)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(ssrf, "resolve_host", lookup)
+    try:
+        for _ in range(ssrf.LOOKUPS_PER_HOST):
+            with pytest.raises(ssrf.ResolveTimeout):
+                ssrf.resolve_host_within("hangs.invalid", 443, 0.05)
+        started = time.monotonic()
+        with pytest.raises(ssrf.ResolveTimeout) as raised:
+            ssrf.resolve_host_within("hangs.invalid", 443, 5)
+        refused_after = time.monotonic() - started
+
+        other = ssrf.resolve_host_within("other.invalid", 443, 1)
+    finally:
+        release.set()
+
+    assert refused_after < 0.5
+    assert str(raised.value) == (
+        "Resolving hangs.invalid timed out: earlier lookups of it have not finished."
+    )
+    assert other == [ipaddress.ip_address("127.0.0.1")]
+
+
+@pytest.mark.django_db
+def test_interrupted_attempt_sends_nothing_more_after_410(
+    team, receiver, delivery_settings, monkeypatch
+):
+    gone = make_integration(team, url=receiver.url("/gone"))
+    other = make_integration(team, url=receiver.url("/other"))
+    to_gone, to_other = make_due_delivery(gone), make_due_delivery(other)
+    behind = make_due_delivery(gone)
+    receiver.script("/gone", Reply(status=410))
+    send_webhook = delivery.send_webhook
+
+    def stop_at_other(**kwargs):
+        if kwargs["url"].endswith("/other"):
+            raise SoftTimeLimitExceeded()
+        return send_webhook(**kwargs)
+
+    monkeypatch.setattr(delivery, "send_webhook", stop_at_other)
+    # Sent in primary key order: /gone, /other (interrupted), then /gone again.
+    with pytest.raises(SoftTimeLimitExceeded):
+        delivery.deliveries_attempt([to_gone.pk, to_other.pk, behind.pk])
+
+    assert [r.path for r in receiver.received()] == ["/gone"]
+    behind.refresh_from_db()
+    assert behind.status == DeliveryStatus.FAILED
+    assert behind.attempt_count == 0
 
 
 @pytest.mark.django_db
