@@ -747,8 +747,6 @@ def deliveries_attempt(delivery_pks):
 def claim_send(claim, progress, outcomes):
     """Send the claim's deliveries one after another, appending each Outcome."""
     started = time.monotonic()
-    paused_until = progress.paused_until
-    gone_pks = progress.gone_pks
     secrets_by_integration = {}
     for index, delivery in enumerate(claim.deliveries):
         integration = delivery.integration
@@ -757,14 +755,9 @@ def claim_send(claim, progress, outcomes):
                 outcomes.append(Outcome(delivery, requeue=True, is_handed_over=True))
                 continue
             progress.next_index = index + 1
-        if integration.pk in gone_pks or not integration_can_receive(
-            integration, delivery.event_type
-        ):
-            changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
-            outcomes.append(Outcome(delivery, changes=changes))
-        elif integration.pk in paused_until:
-            changes = {"next_attempt_at": paused_until[integration.pk]}
-            outcomes.append(Outcome(delivery, changes=changes))
+        held_back = outcome_without_send(delivery, progress)
+        if held_back is not None:
+            outcomes.append(held_back)
         elif time.monotonic() - started >= settings.CONNECT_WEBHOOK_BATCH_SECONDS:
             outcomes.append(Outcome(delivery, requeue=True))
         else:
@@ -777,13 +770,32 @@ def claim_send(claim, progress, outcomes):
             outcomes.append(outcome)
             result = outcome.result
             if result.status_code == 410:
-                gone_pks.add(integration.pk)
+                progress.gone_pks.add(integration.pk)
             else:
                 pause = endpoint_pause_seconds(result)
                 if pause is not None:
-                    paused_until[integration.pk] = timezone.now() + timedelta(
+                    progress.paused_until[integration.pk] = timezone.now() + timedelta(
                         seconds=pause
                     )
+
+
+def outcome_without_send(delivery, progress):
+    """Return the Outcome of a delivery that is not to be sent now, or None.
+
+    Deliveries to an integration that cannot receive, or whose endpoint
+    returned 410 Gone in this claim, fail. Those to an endpoint that asked
+    for a pause wait until its end.
+    """
+    integration = delivery.integration
+    if integration.pk in progress.gone_pks or not integration_can_receive(
+        integration, delivery.event_type
+    ):
+        changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
+        return Outcome(delivery, changes=changes)
+    if integration.pk in progress.paused_until:
+        changes = {"next_attempt_at": progress.paused_until[integration.pk]}
+        return Outcome(delivery, changes=changes)
+    return None
 
 
 def endpoint_pause_seconds(result):
@@ -813,9 +825,9 @@ def claim_interrupted(claim, progress, outcomes, exc):
         sending_since = progress.sending_since
         handed_over_pks = set(progress.handed_over_pks)
     for delivery in claim.deliveries:
-        integration_pk = delivery.integration.pk
         if delivery.pk in done:
             continue
+        held_back = outcome_without_send(delivery, progress)
         if delivery.pk in handed_over_pks:
             outcomes.append(Outcome(delivery, requeue=True, is_handed_over=True))
         elif sending is not None and delivery.pk == sending.pk:
@@ -831,12 +843,8 @@ def claim_interrupted(claim, progress, outcomes, exc):
                 error=result.error,
             )
             outcomes.append(Outcome(delivery, attempt=attempt, result=result))
-        elif integration_pk in progress.gone_pks:
-            changes = {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
-            outcomes.append(Outcome(delivery, changes=changes))
-        elif integration_pk in progress.paused_until:
-            changes = {"next_attempt_at": progress.paused_until[integration_pk]}
-            outcomes.append(Outcome(delivery, changes=changes))
+        elif held_back is not None:
+            outcomes.append(held_back)
         else:
             outcomes.append(Outcome(delivery, requeue=True))
     try:
@@ -1069,7 +1077,7 @@ def deliveries_record(claim, outcomes):
 
     A delivery whose lease has expired meanwhile keeps what the worker now
     holding it writes; its attempt is stored all the same. An integration
-    whose endpoint answered 410 Gone is disabled at once, and one whose
+    whose endpoint returned 410 Gone is disabled at once, and one whose
     deliveries have all failed for longer than
     CONNECT_WEBHOOK_FAILURE_DISABLE_SECONDS is disabled too. Returns the
     attempts.
@@ -1121,8 +1129,8 @@ def deliveries_record(claim, outcomes):
         if requeue and tasks_run_in_workers():
             transaction.on_commit(lambda: delivery_queue(requeue))
 
-    # Each statement below commits on its own, so none holds an integration
-    # row while it waits for another.
+    # Each statement below commits on its own, so none keeps an integration
+    # row locked while it waits for another.
     if succeeded:
         Integration.objects.filter(pk__in=succeeded).update(
             last_delivery_at=finished_at, failing_since=None

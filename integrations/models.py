@@ -99,11 +99,11 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(models.Model):
     """One event on its way to one integration; the database is the source of truth.
 
-    Every attempt rewrites its row twice (claim and outcome), and each such
-    update writes to every index whose columns it changes or whose
-    condition the row meets. So this table has no index that another one
-    covers: the foreign keys are served by the composite indexes below,
-    and public_id is unique through a constraint, which, unlike
+    Every attempt rewrites its row twice (claim and outcome). Both updates
+    change indexed columns, so PostgreSQL writes a new entry to every index,
+    or to a partial one when the row meets its condition. So this table has
+    no index that another one covers: the composite indexes below serve the
+    foreign keys, and public_id is unique through a constraint, which, unlike
     ``unique=True``, adds no second index for LIKE lookups on PostgreSQL.
     """
 

@@ -562,16 +562,16 @@ def test_attempt_410_disables_integration(team, receiver, delivery_settings):
 def test_attempt_410_sends_nothing_more_to_that_endpoint(
     team, receiver, delivery_settings
 ):
-    gone = make_integration(team, url=receiver.url("/gone"))
+    gone_integration = make_integration(team, url=receiver.url("/gone"))
     other = make_integration(team, url=receiver.url("/other"))
-    to_gone = [make_due_delivery(gone) for _ in range(3)]
+    to_gone = [make_due_delivery(gone_integration) for _ in range(3)]
     to_other = make_due_delivery(other)
     receiver.script("/gone", *[Reply(status=410) for _ in range(3)])
 
     delivery.deliveries_attempt([d.pk for d in [*to_gone, to_other]])
 
     assert [r.path for r in receiver.received()] == ["/gone", "/other"]
-    statuses = Delivery.objects.filter(integration=gone).values_list(
+    statuses = Delivery.objects.filter(integration=gone_integration).values_list(
         "status", "attempt_count"
     )
     assert sorted(statuses) == [(DeliveryStatus.FAILED, 0)] * 2 + [
@@ -1063,9 +1063,9 @@ def test_hand_over_releases_other_endpoints(team, delivery_settings):
     assert again == []
     assert progress.handed_over_pks == {to_fast.pk}
     # The slow endpoint's other delivery would wait for it anyway: it stays.
-    for kept in (sending, behind):
-        kept.refresh_from_db()
-        assert kept.lease_id == claim.lease_id
+    for still_leased in (sending, behind):
+        still_leased.refresh_from_db()
+        assert still_leased.lease_id == claim.lease_id
     to_fast.refresh_from_db()
     assert to_fast.lease_id is None
     assert to_fast.locked_until is None
@@ -1224,13 +1224,13 @@ def test_hanging_lookups_of_one_host_spare_others(monkeypatch):
         started = time.monotonic()
         with pytest.raises(ssrf.ResolveTimeout) as raised:
             ssrf.resolve_host_within("hangs.invalid", 443, 5)
-        refused_after = time.monotonic() - started
+        rejected_after = time.monotonic() - started
 
         other = ssrf.resolve_host_within("other.invalid", 443, 1)
     finally:
         release.set()
 
-    assert refused_after < 0.5
+    assert rejected_after < 0.5
     assert str(raised.value) == (
         "Resolving hangs.invalid timed out: earlier lookups of it have not finished."
     )
@@ -1241,10 +1241,10 @@ def test_hanging_lookups_of_one_host_spare_others(monkeypatch):
 def test_interrupted_attempt_sends_nothing_more_after_410(
     team, receiver, delivery_settings, monkeypatch
 ):
-    gone = make_integration(team, url=receiver.url("/gone"))
+    gone_integration = make_integration(team, url=receiver.url("/gone"))
     other = make_integration(team, url=receiver.url("/other"))
-    to_gone, to_other = make_due_delivery(gone), make_due_delivery(other)
-    behind = make_due_delivery(gone)
+    to_gone, to_other = make_due_delivery(gone_integration), make_due_delivery(other)
+    behind = make_due_delivery(gone_integration)
     receiver.script("/gone", Reply(status=410))
     send_webhook = delivery.send_webhook
 
@@ -1267,8 +1267,11 @@ def test_interrupted_attempt_sends_nothing_more_after_410(
 @pytest.mark.django_db
 def test_410_from_integration_deleted_mid_claim(team, receiver, delivery_settings):
     deleted = make_integration(team, url=receiver.url("/deleted"))
-    gone = make_integration(team, url=receiver.url("/gone"))
-    to_deleted, to_gone = make_due_delivery(deleted), make_due_delivery(gone)
+    gone_integration = make_integration(team, url=receiver.url("/gone"))
+    to_deleted, to_gone = (
+        make_due_delivery(deleted),
+        make_due_delivery(gone_integration),
+    )
     receiver.script("/deleted", Reply(status=410))
     receiver.script("/gone", Reply(status=410))
     claim = delivery.deliveries_claim([to_deleted.pk, to_gone.pk], now=timezone.now())
@@ -1278,8 +1281,8 @@ def test_410_from_integration_deleted_mid_claim(team, receiver, delivery_setting
     delivery.claim_send(claim, delivery.ClaimProgress(claim), outcomes)
     delivery.deliveries_record(claim, outcomes)
 
-    gone.refresh_from_db()
-    assert gone.status == IntegrationStatus.DISABLED
+    gone_integration.refresh_from_db()
+    assert gone_integration.status == IntegrationStatus.DISABLED
 
 
 def delivery_messages(caplog):
