@@ -82,6 +82,14 @@ def make_due_delivery(integration, event_type="payment.completed"):
     )
 
 
+def closed_port_url():
+    """Return a URL on 127.0.0.1 whose port nothing listens on."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"
+
+
 @pytest.fixture
 def receiver():
     server = WebhookReceiver().start()
@@ -496,10 +504,7 @@ def test_attempt_honours_retry_after_date_on_503(team, receiver, delivery_settin
 
 @pytest.mark.django_db
 def test_attempt_connection_refused_schedules_retry(team, delivery_settings):
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-    integration = make_integration(team, url=f"http://127.0.0.1:{port}/hook")
+    integration = make_integration(team, url=closed_port_url())
     due = make_due_delivery(integration)
 
     attempt = delivery.attempt_delivery(due.pk)
@@ -515,10 +520,7 @@ def test_attempt_connection_refused_schedules_retry(team, delivery_settings):
 @pytest.mark.django_db
 def test_in_process_attempt_leaves_rest_for_worker(team, delivery_settings):
     # In the caller's thread, another try would hold the caller's request.
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-    integration = make_integration(team, url=f"http://127.0.0.1:{port}/hook")
+    integration = make_integration(team, url=closed_port_url())
     tried, left = [make_due_delivery(integration) for _ in range(2)]
 
     attempts = delivery.deliveries_attempt([tried.pk, left.pk])
